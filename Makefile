@@ -1,0 +1,62 @@
+# auditlog.fleet: make lab (see it work), make test (test it). Run as root on Debian 12.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTION_LINK := build/collections/ansible_collections/auditlog/fleet
+SANITY_ROOT := build/sanity/ansible_collections/auditlog/fleet
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR := 0
+
+.PHONY: help deps host-deps venv images lab lab-down test unit lint sanity molecule clean
+
+help:
+	@echo "make lab       start the lab fleet, deploy it, prove delivery (make lab-down removes it)"
+	@echo "make test      unit tests, ansible-lint, ansible-test sanity, Molecule"
+
+deps: host-deps venv $(COLLECTION_LINK)
+
+host-deps:
+	@bash tests/lab/podman-setup.sh
+	@command -v rsyslogd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog >/dev/null; }
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements/test.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+images: host-deps
+	bash tests/lab/build-image.sh bookworm localhost/auditlog-debian12
+	bash tests/lab/build-image.sh trixie localhost/auditlog-debian13
+
+lab: deps
+	PATH=$(CURDIR)/$(BIN):$$PATH bash tests/lab/lab.sh up
+
+lab-down:
+	bash tests/lab/lab.sh down
+
+test: unit lint sanity molecule
+
+unit: deps
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: deps
+	$(BIN)/ansible-lint --profile production
+
+sanity: deps
+	rm -rf build/sanity
+	mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/output/' | xargs -0 cp --parents -t $(SANITY_ROOT)
+	bash tests/sanity/prepare-pip-bootstrap.sh $(BIN)/python
+	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(BIN):$$PATH ansible-test sanity --requirements --python 3.11 --color no
+
+molecule: deps images
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test --all
+
+clean: lab-down
+	rm -rf build $(VENV)

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: syslog_targets
+short_description: Turn inventory names of central servers into the client role's server list
+version_added: 0.1.0
+description:
+  - Makes one entry per server, C({name, port}), where C(port) is the server's own
+    C(syslog_server_tls_port) from O(hostvars) when its inventory sets one, else 6514.
+positional: hostvars
+options:
+  _input:
+    description: Inventory names of the central servers.
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: The play's C(hostvars), to read each server's port. Optional.
+    type: dict
+author: auditlog.fleet contributors
+"""
+
+EXAMPLES = r"""
+syslog_client_servers: "{{ groups['syslog_servers'] | auditlog.fleet.syslog_targets(hostvars) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One dict per server with C(name) and C(port).
+  type: list
+  elements: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+DEFAULT_TLS_PORT = 6514
+
+
+def syslog_targets(names, hostvars=None):
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise AnsibleFilterError("syslog_targets expects a list of inventory names, got %r" % (names,))
+    targets = []
+    for name in names:
+        own = (hostvars or {}).get(name) or {}
+        targets.append({"name": name, "port": int(own.get("syslog_server_tls_port", DEFAULT_TLS_PORT))})
+    return targets
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"syslog_targets": syslog_targets}

@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Certificate logic for the fleet's own CA, in plain Python.
+
+Every decision the modules report (make a key, reissue a certificate, and why) is taken
+here, so unit tests can check it without Ansible. Works with cryptography 38 (Debian 12)
+and newer.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import ipaddress
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+KEY_TYPES = ("ecdsa-p256", "rsa-3072", "rsa-4096")
+USAGES = ("server", "client")
+
+_EXTENDED_KEY_USAGE = {
+    "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+    "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
+}
+
+# A freshly issued certificate is back-dated a little so that hosts whose clocks lag
+# the CA's by a few minutes still accept it.
+BACKDATE = datetime.timedelta(minutes=5)
+
+
+class CertificateError(Exception):
+    """Input that cannot be turned into a valid key, request or certificate."""
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def not_valid_after(cert):
+    # not_valid_after_utc arrived in cryptography 42; Debian 12 ships 38.
+    value = getattr(cert, "not_valid_after_utc", None)
+    if value is None:
+        value = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def not_valid_before(cert):
+    value = getattr(cert, "not_valid_before_utc", None)
+    if value is None:
+        value = cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def generate_private_key(key_type):
+    if key_type == "ecdsa-p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type in ("rsa-3072", "rsa-4096"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(key_type[4:]))
+    raise CertificateError("unknown key type %r; choose one of %s" % (key_type, ", ".join(KEY_TYPES)))
+
+
+def key_type_of(key):
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
+        return "ecdsa-p256"
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size in (3072, 4096):
+        return "rsa-%d" % key.key_size
+    return None
+
+
+def private_key_to_pem(key):
+    return key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+
+
+def load_private_key(pem, path="private key"):
+    try:
+        return serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise CertificateError("%s is not a readable unencrypted PEM private key: %s" % (path, exc))
+
+
+def load_certificate(pem, what="certificate"):
+    if isinstance(pem, str):
+        pem = pem.encode("ascii")
+    try:
+        return x509.load_pem_x509_certificate(pem)
+    except ValueError as exc:
+        raise CertificateError("%s is not a PEM certificate: %s" % (what, exc))
+
+
+def load_csr(pem, what="certificate request"):
+    if isinstance(pem, str):
+        pem = pem.encode("ascii")
+    try:
+        csr = x509.load_pem_x509_csr(pem)
+        signature_valid = csr.is_signature_valid
+    except ValueError as exc:
+        raise CertificateError("%s is not a PEM certificate request: %s" % (what, exc))
+    if not signature_valid:
+        raise CertificateError("%s has an invalid signature" % what)
+    return csr
+
+
+def certificate_to_pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def csr_to_pem(csr):
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _public_der(public_key):
+    return public_key.public_bytes(
+        encoding=serialization.Encoding.DER,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+
+
+def same_public_key(a, b):
+    return _public_der(a) == _public_der(b)
+
+
+def _signature_hash(key):
+    return hashes.SHA256() if isinstance(key, ec.EllipticCurvePrivateKey) else hashes.SHA384()
+
+
+def _subject(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def common_name_of(name):
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return values[0].value if values else None
+
+
+# --- the CA ------------------------------------------------------------------------
+
+def build_ca_certificate(key, common_name, validity_days, now=None):
+    now = now or utcnow()
+    public_key = key.public_key()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_subject(common_name))
+        .issuer_name(_subject(common_name))
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + datetime.timedelta(days=validity_days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .sign(key, _signature_hash(key))
+    )
+
+
+def ca_certificate_problem(cert, key, common_name, now=None):
+    """Why the existing CA certificate cannot stay, or None when it can."""
+    now = now or utcnow()
+    if not same_public_key(cert.public_key(), key.public_key()):
+        return "the CA certificate does not belong to the CA private key"
+    if common_name_of(cert.subject) != common_name:
+        return "the CA common name changed to %r" % common_name
+    if not_valid_after(cert) <= now:
+        return "the CA certificate expired on %s" % not_valid_after(cert).isoformat()
+    return None
+
+
+# --- a host's key and request ------------------------------------------------------------
+
+def split_subject_alt_names(names):
+    """Sort SAN strings into DNS names and IP addresses, dropping duplicates, keeping order."""
+    dns, ips, seen = [], [], set()
+    for name in names:
+        name = str(name).strip()
+        if not name or name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        try:
+            ips.append(ipaddress.ip_address(name))
+        except ValueError:
+            if any(c.isspace() for c in name) or "/" in name:
+                raise CertificateError("%r is neither a DNS name nor an IP address" % name)
+            dns.append(name)
+    return dns, ips
+
+
+def _general_names(names):
+    dns, ips = split_subject_alt_names(names)
+    if not dns and not ips:
+        raise CertificateError("a host certificate needs at least one name")
+    return [x509.DNSName(n) for n in dns] + [x509.IPAddress(i) for i in ips]
+
+
+def build_csr(key, names):
+    """A request whose subject is the first name and whose SANs are all of them."""
+    general_names = _general_names(names)
+    common_name = names[0]
+    return (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_subject(str(common_name)))
+        .add_extension(x509.SubjectAlternativeName(general_names), critical=False)
+        .sign(key, _signature_hash(key))
+    )
+
+
+def names_in(cert_or_csr):
+    """The SANs of a certificate or request as comparable strings."""
+    try:
+        san = cert_or_csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(n) for n in san.get_values_for_type(x509.DNSName)] + [
+        str(ip) for ip in san.get_values_for_type(x509.IPAddress)
+    ]
+
+
+# --- signing -----------------------------------------------------------------------
+
+def reissue_reason(current, csr, ca_cert, usage, renew_before_days, now=None):
+    """Why the host needs a new certificate, or None when its current one is still right."""
+    now = now or utcnow()
+    if current is None:
+        return "the host has no certificate"
+    if current.issuer != ca_cert.subject:
+        return "the certificate was issued by another CA"
+    try:
+        aki = current.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        ski = x509.SubjectKeyIdentifier.from_public_key(ca_cert.public_key())
+        if aki.key_identifier != ski.digest:
+            return "the certificate was issued by another CA key"
+    except x509.ExtensionNotFound:
+        return "the certificate names no issuing key"
+    if not same_public_key(current.public_key(), csr.public_key()):
+        return "the host key changed"
+    if sorted(names_in(current)) != sorted(names_in(csr)):
+        return "the host names changed"
+    if _usage_of(current) != usage:
+        return "the certificate usage changed to %s" % usage
+    remaining = not_valid_after(current) - now
+    if remaining <= datetime.timedelta(days=renew_before_days):
+        return "the certificate expires in %d days" % max(remaining.days, 0)
+    return None
+
+
+def _usage_of(cert):
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    for usage, oids in _EXTENDED_KEY_USAGE.items():
+        if list(eku) == oids:
+            return usage
+    return None
+
+
+def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
+    if usage not in USAGES:
+        raise CertificateError("unknown usage %r; choose one of %s" % (usage, ", ".join(USAGES)))
+    now = now or utcnow()
+    if not_valid_after(ca_cert) <= now:
+        raise CertificateError("the CA certificate expired on %s" % not_valid_after(ca_cert).isoformat())
+    public_key = csr.public_key()
+    is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+    not_after = min(now + datetime.timedelta(days=validity_days), not_valid_after(ca_cert))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=is_rsa,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage(_EXTENDED_KEY_USAGE[usage]), critical=False)
+        .add_extension(
+            csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
+        )
+        .sign(ca_key, _signature_hash(ca_key))
+    )
+
+
+def sign_requests(requests, ca_cert, ca_key, validity_days, renew_before_days, now=None):
+    """Decide and sign for a batch of hosts.
+
+    ``requests`` is a list of dicts with ``name``, ``csr`` (PEM), ``usage`` and an optional
+    ``certificate`` (the host's current PEM). Returns ``(certificates, reasons)``: the PEM
+    every host should have, and why each reissued host got a new one.
+    """
+    now = now or utcnow()
+    certificates, reasons = {}, {}
+    for request in requests:
+        name = request["name"]
+        if name in certificates:
+            raise CertificateError("host %s appears twice in the requests" % name)
+        csr = load_csr(request["csr"], "the request of %s" % name)
+        if not names_in(csr):
+            raise CertificateError("the request of %s names no subject alternative names" % name)
+        current = None
+        if request.get("certificate"):
+            current = load_certificate(request["certificate"], "the current certificate of %s" % name)
+        reason = reissue_reason(current, csr, ca_cert, request["usage"], renew_before_days, now)
+        if reason is None:
+            certificates[name] = request["certificate"]
+        else:
+            reasons[name] = reason
+            certificates[name] = certificate_to_pem(
+                sign_csr(csr, ca_cert, ca_key, request["usage"], validity_days, now)
+            )
+    return certificates, reasons

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: x509_ca
+short_description: Create the fleet's certificate authority
+version_added: 0.1.0
+description:
+  - Makes sure the CA private key and the self-signed CA certificate exist on the CA host.
+  - The private key is generated on the CA host, written mode C(0600) from its first byte, and
+    never returned.
+  - The CA certificate is re-issued (with the same key) when it is missing, does not belong to the
+    key, or its common name changed. An expired CA certificate is an error, not a silent re-sign.
+author: auditlog.fleet contributors
+requirements:
+  - python3-cryptography 38 or newer on the CA host
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; writes nothing.
+  diff_mode:
+    support: none
+    description: Key material is not shown; RV(changes) lists what changed.
+options:
+  private_key_path:
+    description: Path of the CA private key (PEM, PKCS#8).
+    type: path
+    required: true
+  certificate_path:
+    description: Path of the CA certificate (PEM).
+    type: path
+    required: true
+  common_name:
+    description: Common name of the CA.
+    type: str
+    default: auditlog.fleet CA
+  key_type:
+    description: Type of the CA key, used when the key is created.
+    type: str
+    choices: [ecdsa-p256, rsa-3072, rsa-4096]
+    default: ecdsa-p256
+  validity_days:
+    description: Validity of a newly issued CA certificate, in days.
+    type: int
+    default: 3650
+"""
+
+EXAMPLES = r"""
+- name: Create the CA
+  auditlog.fleet.x509_ca:
+    private_key_path: /var/lib/auditlog-ca/ca.key
+    certificate_path: /var/lib/auditlog-ca/ca.pem
+    common_name: Example Corp audit logging CA
+"""
+
+RETURN = r"""
+certificate:
+  description: The CA certificate in PEM. Empty in check mode when the CA does not exist yet.
+  returned: always
+  type: str
+changes:
+  description: What was changed (or would be, in check mode), in words.
+  returned: always
+  type: list
+  elements: str
+  sample: ["generated a new ecdsa-p256 private key", "issued a new CA certificate because there is no CA certificate"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
+except ImportError as exc:  # cryptography missing on the target
+    IMPORT_ERROR = exc
+else:
+    IMPORT_ERROR = None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            private_key_path=dict(type="path", required=True, no_log=False),
+            certificate_path=dict(type="path", required=True),
+            common_name=dict(type="str", default="auditlog.fleet CA"),
+            key_type=dict(type="str", default="ecdsa-p256", choices=["ecdsa-p256", "rsa-3072", "rsa-4096"]),
+            validity_days=dict(type="int", default=3650),
+        ),
+        supports_check_mode=True,
+    )
+    if IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("cryptography (python3-cryptography)"), exception=str(IMPORT_ERROR))
+    params = module.params
+    if params["validity_days"] < 1:
+        module.fail_json(msg="validity_days must be at least 1, got %d" % params["validity_days"])
+    try:
+        result = pki.ensure_ca(
+            key_path=params["private_key_path"],
+            certificate_path=params["certificate_path"],
+            common_name=params["common_name"],
+            key_type=params["key_type"],
+            validity_days=params["validity_days"],
+            check_mode=module.check_mode,
+        )
+    except (x509.CertificateError, OSError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    result["certificate"] = result["certificate"] or ""
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: x509_host_key
+short_description: Keep a host's private key on the host and build its certificate request
+version_added: 0.1.0
+description:
+  - Generates the host's private key on the host if it does not exist (written with its final
+    mode from the first byte) and keeps it across runs.
+  - Returns a certificate signing request for O(names) and the host's current certificate, both
+    public, for M(auditlog.fleet.x509_sign) to decide on and sign. The private key is never
+    returned.
+author: auditlog.fleet contributors
+requirements:
+  - python3-cryptography 38 or newer on the host
+attributes:
+  check_mode:
+    support: full
+    description: A missing key is reported but not made, and then no request is returned.
+  diff_mode:
+    support: none
+    description: Key material is not shown; RV(changes) lists what changed.
+options:
+  private_key_path:
+    description: Path of the host's private key.
+    type: path
+    required: true
+  private_key_mode:
+    description: Mode of the private key file. Use C(0640) with O(private_key_group) when a daemon
+      that runs as another user must read it.
+    type: raw
+    default: "0600"
+  private_key_group:
+    description: Group owning the private key file; unchanged when omitted.
+    type: str
+  key_type:
+    description: Type of a newly generated key. An existing key of another type is an error.
+    type: str
+    choices: [ecdsa-p256, rsa-3072, rsa-4096]
+    default: ecdsa-p256
+  names:
+    description:
+      - Names the certificate is for, DNS names or IP addresses. The first is also the subject
+        common name.
+    type: list
+    elements: str
+    required: true
+  certificate_path:
+    description: Path where the host keeps its certificate; read to return the current one.
+    type: path
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Make sure the host has a key and build its request
+  auditlog.fleet.x509_host_key:
+    private_key_path: /etc/auditlog/tls/host.key
+    certificate_path: /etc/auditlog/tls/host.pem
+    names:
+      - "{{ inventory_hostname }}"
+      - "{{ ansible_facts['fqdn'] }}"
+  register: host_request
+"""
+
+RETURN = r"""
+csr:
+  description: The certificate signing request in PEM. Empty in check mode when the key does
+    not exist yet.
+  returned: always
+  type: str
+certificate:
+  description: The certificate currently at O(certificate_path), empty if there is none.
+  returned: always
+  type: str
+changes:
+  description: What was changed (or would be, in check mode), in words.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
+except ImportError as exc:
+    IMPORT_ERROR = exc
+else:
+    IMPORT_ERROR = None
+
+
+def parse_mode(module, value):
+    try:
+        mode = int(value, 8) if isinstance(value, str) else int(value)
+    except ValueError:
+        module.fail_json(msg="private_key_mode must be an octal string such as '0600', got %r" % value)
+    if mode & 0o007:
+        module.fail_json(msg="private_key_mode %04o would let every user read the private key" % mode)
+    return mode
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            private_key_path=dict(type="path", required=True, no_log=False),
+            private_key_mode=dict(type="raw", default="0600"),
+            private_key_group=dict(type="str"),
+            key_type=dict(type="str", default="ecdsa-p256", choices=["ecdsa-p256", "rsa-3072", "rsa-4096"]),
+            names=dict(type="list", elements="str", required=True),
+            certificate_path=dict(type="path", required=True),
+        ),
+        supports_check_mode=True,
+    )
+    if IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("cryptography (python3-cryptography)"), exception=str(IMPORT_ERROR))
+    params = module.params
+    try:
+        result = pki.ensure_host_key(
+            key_path=params["private_key_path"],
+            key_type=params["key_type"],
+            key_mode=parse_mode(module, params["private_key_mode"]),
+            key_group=params["private_key_group"],
+            names=params["names"],
+            certificate_path=params["certificate_path"],
+            check_mode=module.check_mode,
+        )
+    except (x509.CertificateError, OSError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    result["csr"] = result["csr"] or ""
+    result["certificate"] = result["certificate"] or ""
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

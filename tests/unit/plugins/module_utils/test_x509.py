@@ -1,0 +1,200 @@
+import datetime
+import ipaddress
+
+import pytest
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from ansible_collections.auditlog.fleet.plugins.module_utils import x509
+
+NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    key = x509.generate_private_key("ecdsa-p256")
+    return x509.build_ca_certificate(key, "Test CA", 3650, NOW), key
+
+
+@pytest.fixture(scope="module")
+def host_key():
+    return x509.generate_private_key("ecdsa-p256")
+
+
+def request(key, names=("client1", "client1.example.org", "192.0.2.10"), usage="client", certificate=None, name="client1"):
+    return {"name": name, "csr": x509.csr_to_pem(x509.build_csr(key, list(names))), "usage": usage,
+            "certificate": certificate}
+
+
+def sign_one(ca, req, now=NOW, renew_before_days=30, validity_days=365):
+    certs, reasons = x509.sign_requests([req], ca[0], ca[1], validity_days, renew_before_days, now)
+    return certs[req["name"]], reasons.get(req["name"])
+
+
+def test_ca_certificate_is_a_ca_that_can_only_sign_end_entities(ca):
+    cert, key = ca
+    constraints = cert.extensions.get_extension_for_class(cx509.BasicConstraints)
+    assert constraints.critical and constraints.value.ca and constraints.value.path_length == 0
+    usage = cert.extensions.get_extension_for_class(cx509.KeyUsage).value
+    assert usage.key_cert_sign and usage.crl_sign
+    assert x509.not_valid_after(cert) - NOW == datetime.timedelta(days=3650)
+    assert x509.ca_certificate_problem(cert, key, "Test CA", NOW) is None
+
+
+def test_ca_problems_are_named(ca):
+    cert, key = ca
+    other = x509.generate_private_key("ecdsa-p256")
+    assert "does not belong" in x509.ca_certificate_problem(cert, other, "Test CA", NOW)
+    assert "common name" in x509.ca_certificate_problem(cert, key, "Renamed CA", NOW)
+    later = NOW + datetime.timedelta(days=3651)
+    assert "expired" in x509.ca_certificate_problem(cert, key, "Test CA", later)
+
+
+@pytest.mark.parametrize("key_type,expected", [("ecdsa-p256", "ecdsa-p256"), ("rsa-3072", "rsa-3072")])
+def test_key_types(key_type, expected):
+    assert x509.key_type_of(x509.generate_private_key(key_type)) == expected
+
+
+def test_unknown_key_type_is_refused():
+    with pytest.raises(x509.CertificateError, match="unknown key type"):
+        x509.generate_private_key("dsa-1024")
+
+
+def test_sans_split_dns_and_ip_and_drop_duplicates():
+    dns, ips = x509.split_subject_alt_names(["a", "A", "a.example.org", "10.1.2.3", "::1", ""])
+    assert dns == ["a", "a.example.org"]
+    assert ips == [ipaddress.ip_address("10.1.2.3"), ipaddress.ip_address("::1")]
+
+
+def test_a_name_with_spaces_is_refused(host_key):
+    with pytest.raises(x509.CertificateError, match="neither a DNS name"):
+        x509.build_csr(host_key, ["bad name"])
+
+
+def test_a_request_needs_a_name(host_key):
+    with pytest.raises(x509.CertificateError, match="at least one name"):
+        x509.build_csr(host_key, [])
+
+
+def test_new_host_gets_a_client_certificate_with_its_names(ca, host_key):
+    pem, reason = sign_one(ca, request(host_key))
+    assert reason == "the host has no certificate"
+    cert = x509.load_certificate(pem)
+    assert sorted(x509.names_in(cert)) == sorted(["client1", "client1.example.org", "192.0.2.10"])
+    assert x509.common_name_of(cert.subject) == "client1"
+    assert cert.issuer == ca[0].subject
+    eku = cert.extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    usage = cert.extensions.get_extension_for_class(cx509.KeyUsage).value
+    assert usage.digital_signature and not usage.key_cert_sign
+    assert not cert.extensions.get_extension_for_class(cx509.BasicConstraints).value.ca
+    assert x509.not_valid_after(cert) - NOW == datetime.timedelta(days=365)
+    assert x509.not_valid_before(cert) < NOW
+    ca[0].public_key().verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+
+
+def test_server_certificate_is_for_server_auth(ca, host_key):
+    pem, _ = sign_one(ca, request(host_key, usage="server"))
+    eku = x509.load_certificate(pem).extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
+
+
+def test_rsa_host_key_gets_key_encipherment(ca):
+    key = x509.generate_private_key("rsa-3072")
+    pem, _ = sign_one(ca, request(key))
+    assert x509.load_certificate(pem).extensions.get_extension_for_class(cx509.KeyUsage).value.key_encipherment
+
+
+def test_second_run_keeps_the_certificate(ca, host_key):
+    pem, _ = sign_one(ca, request(host_key))
+    again, reason = sign_one(ca, request(host_key, certificate=pem))
+    assert reason is None
+    assert again == pem
+
+
+@pytest.mark.parametrize("change,expected", [
+    (dict(names=("client1", "client1.example.org")), "the host names changed"),
+    (dict(usage="server"), "the certificate usage changed to server"),
+])
+def test_changed_request_reissues(ca, host_key, change, expected):
+    pem, _ = sign_one(ca, request(host_key))
+    _, reason = sign_one(ca, request(host_key, certificate=pem, **change))
+    assert reason == expected
+
+
+def test_new_host_key_reissues(ca, host_key):
+    pem, _ = sign_one(ca, request(host_key))
+    _, reason = sign_one(ca, request(x509.generate_private_key("ecdsa-p256"), certificate=pem))
+    assert reason == "the host key changed"
+
+
+def test_certificate_from_another_ca_is_replaced(ca, host_key):
+    other_key = x509.generate_private_key("ecdsa-p256")
+    other = (x509.build_ca_certificate(other_key, "Other CA", 3650, NOW), other_key)
+    foreign, _ = sign_one(other, request(host_key))
+    _, reason = sign_one(ca, request(host_key, certificate=foreign))
+    assert reason == "the certificate was issued by another CA"
+
+
+def test_same_ca_name_but_other_key_is_replaced(ca, host_key):
+    impostor_key = x509.generate_private_key("ecdsa-p256")
+    impostor = (x509.build_ca_certificate(impostor_key, "Test CA", 3650, NOW), impostor_key)
+    foreign, _ = sign_one(impostor, request(host_key))
+    _, reason = sign_one(ca, request(host_key, certificate=foreign))
+    assert reason == "the certificate was issued by another CA key"
+
+
+def test_renewal_threshold(ca, host_key):
+    pem, _ = sign_one(ca, request(host_key))
+    just_outside = NOW + datetime.timedelta(days=365 - 31)
+    inside = NOW + datetime.timedelta(days=365 - 29)
+    assert sign_one(ca, request(host_key, certificate=pem), now=just_outside)[1] is None
+    _, reason = sign_one(ca, request(host_key, certificate=pem), now=inside)
+    assert reason == "the certificate expires in 29 days"
+
+
+def test_host_certificate_never_outlives_the_ca(host_key):
+    key = x509.generate_private_key("ecdsa-p256")
+    short_ca = (x509.build_ca_certificate(key, "Short CA", 10, NOW), key)
+    pem, _ = sign_one(short_ca, request(host_key), renew_before_days=1)
+    assert x509.not_valid_after(x509.load_certificate(pem)) == x509.not_valid_after(short_ca[0])
+
+
+def test_expired_ca_refuses_to_sign(ca, host_key):
+    with pytest.raises(x509.CertificateError, match="CA certificate expired"):
+        sign_one(ca, request(host_key), now=NOW + datetime.timedelta(days=4000))
+
+
+def test_serials_are_unique(ca, host_key):
+    serials = {x509.load_certificate(sign_one(ca, request(host_key))[0]).serial_number for _ in range(20)}
+    assert len(serials) == 20
+
+
+def test_a_batch_signs_each_host_once(ca, host_key):
+    second = x509.generate_private_key("ecdsa-p256")
+    first_pem, _ = sign_one(ca, request(host_key))
+    batch = [request(host_key, certificate=first_pem), request(second, names=("client2",), name="client2")]
+    certs, reasons = x509.sign_requests(batch, ca[0], ca[1], 365, 30, NOW)
+    assert certs["client1"] == first_pem
+    assert reasons == {"client2": "the host has no certificate"}
+
+
+def test_a_host_twice_in_a_batch_is_an_error(ca, host_key):
+    with pytest.raises(x509.CertificateError, match="appears twice"):
+        x509.sign_requests([request(host_key), request(host_key)], ca[0], ca[1], 365, 30, NOW)
+
+
+def test_garbage_request_is_named(ca):
+    with pytest.raises(x509.CertificateError, match="the request of client1 is not a PEM certificate request"):
+        sign_one(ca, {"name": "client1", "csr": "-----BEGIN CERTIFICATE REQUEST-----\nnope\n", "usage": "client"})
+
+
+def test_tampered_request_is_refused(ca, host_key):
+    pem = request(host_key)["csr"]
+    body = pem.splitlines()
+    # Flip a character inside the signed part of the request.
+    line = body[3]
+    body[3] = line[:10] + ("A" if line[10] != "A" else "B") + line[11:]
+    with pytest.raises(x509.CertificateError):
+        sign_one(ca, {"name": "client1", "csr": "\n".join(body) + "\n", "usage": "client"})
