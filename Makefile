@@ -52,6 +52,8 @@ sanity: deps
 	rm -rf build/sanity
 	mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/output/' | xargs -0 cp --parents -t $(SANITY_ROOT)
+	# ansible-test lists files with git; inside this checkout build/ is ignored, so the copy gets its own index.
+	cd $(SANITY_ROOT) && git init -q && git add -A
 	bash tests/sanity/prepare-pip-bootstrap.sh $(BIN)/python
 	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(BIN):$$PATH ansible-test sanity --requirements --python 3.11 --color no
 

@@ -23,7 +23,7 @@ options:
   hostvars:
     description: The play's C(hostvars), to read each server's port. Optional.
     type: dict
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 """
 
 EXAMPLES = r"""

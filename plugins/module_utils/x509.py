@@ -14,19 +14,30 @@ __metaclass__ = type
 
 import datetime
 import ipaddress
+import traceback
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_CRYPTOGRAPHY = True
+    CRYPTOGRAPHY_IMPORT_ERROR = None
 
 KEY_TYPES = ("ecdsa-p256", "rsa-3072", "rsa-4096")
 USAGES = ("server", "client")
 
-_EXTENDED_KEY_USAGE = {
-    "server": [ExtendedKeyUsageOID.SERVER_AUTH],
-    "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
-}
+
+def _extended_key_usage(usage):
+    return {
+        "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+        "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
+    }[usage]
+
 
 # A freshly issued certificate is back-dated a little so that hosts whose clocks lag
 # the CA's by a few minutes still accept it.
@@ -262,8 +273,8 @@ def _usage_of(cert):
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return None
-    for usage, oids in _EXTENDED_KEY_USAGE.items():
-        if list(eku) == oids:
+    for usage in USAGES:
+        if list(eku) == _extended_key_usage(usage):
             return usage
     return None
 
@@ -294,7 +305,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage(_EXTENDED_KEY_USAGE[usage]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(_extended_key_usage(usage)), critical=False)
         .add_extension(
             csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False
         )

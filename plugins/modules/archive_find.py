@@ -16,7 +16,7 @@ description:
     gzip-compressed, files) for each of O(strings) and reports the client directories that hold it.
   - With O(timeout), searches again until every string is found or the time is up. A string that
     is not found is reported in RV(missing), not as a failure, so the caller decides.
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 attributes:
   check_mode:
     support: full

@@ -17,7 +17,7 @@ description:
     checks that the files in O(required_paths) exist, which C(rsyslogd -N1) does not.
   - Only then replaces O(dest) atomically. When a check fails the file in place, and so the
     running configuration, stays as it was and the task fails with rsyslog's message.
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 requirements:
   - rsyslog on the host
 attributes:
@@ -115,7 +115,7 @@ def main():
         try:
             rsyslog_config.check(
                 rsyslogd, params["main_config"], dest, content, params["required_paths"], workdir,
-                run=lambda args: module.run_command(args),
+                run=module.run_command,
             )
         except (rsyslog_config.ConfigError, OSError) as exc:
             module.fail_json(msg=str(exc), **result)

@@ -17,7 +17,7 @@ description:
     never returned.
   - The CA certificate is re-issued (with the same key) when it is missing, does not belong to the
     key, or its common name changed. An expired CA certificate is an error, not a silent re-sign.
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 requirements:
   - python3-cryptography 38 or newer on the CA host
 attributes:
@@ -74,12 +74,7 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
-except ImportError as exc:  # cryptography missing on the target
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
+from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
 
 
 def main():
@@ -93,8 +88,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("cryptography (python3-cryptography)"), exception=str(IMPORT_ERROR))
+    if not x509.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography (Debian package python3-cryptography)"),
+                         exception=x509.CRYPTOGRAPHY_IMPORT_ERROR)
     params = module.params
     if params["validity_days"] < 1:
         module.fail_json(msg="validity_days must be at least 1, got %d" % params["validity_days"])

@@ -17,7 +17,7 @@ description:
   - Returns a certificate signing request for O(names) and the host's current certificate, both
     public, for M(auditlog.fleet.x509_sign) to decide on and sign. The private key is never
     returned.
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 requirements:
   - python3-cryptography 38 or newer on the host
 attributes:
@@ -88,12 +88,7 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
-except ImportError as exc:
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
+from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
 
 
 def parse_mode(module, value):
@@ -110,16 +105,17 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             private_key_path=dict(type="path", required=True, no_log=False),
-            private_key_mode=dict(type="raw", default="0600"),
-            private_key_group=dict(type="str"),
+            private_key_mode=dict(type="raw", default="0600", no_log=False),
+            private_key_group=dict(type="str", no_log=False),
             key_type=dict(type="str", default="ecdsa-p256", choices=["ecdsa-p256", "rsa-3072", "rsa-4096"]),
             names=dict(type="list", elements="str", required=True),
             certificate_path=dict(type="path", required=True),
         ),
         supports_check_mode=True,
     )
-    if IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("cryptography (python3-cryptography)"), exception=str(IMPORT_ERROR))
+    if not x509.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography (Debian package python3-cryptography)"),
+                         exception=x509.CRYPTOGRAPHY_IMPORT_ERROR)
     params = module.params
     try:
         result = pki.ensure_host_key(

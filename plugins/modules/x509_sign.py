@@ -17,7 +17,7 @@ description:
   - A host gets a new certificate when it has none, when its current one comes from another CA,
     names another key or other names or another usage, or expires within O(renew_before_days).
   - All requests of a play are signed in one call, not one round trip per host.
-author: auditlog.fleet contributors
+author: auditlog.fleet contributors (@auditlog)
 requirements:
   - python3-cryptography 38 or newer on the CA host
 attributes:
@@ -99,12 +99,7 @@ reasons:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    from ansible_collections.auditlog.fleet.plugins.module_utils import files, x509
-except ImportError as exc:
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
+from ansible_collections.auditlog.fleet.plugins.module_utils import files, x509
 
 
 def load_ca(module):
@@ -141,8 +136,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("cryptography (python3-cryptography)"), exception=str(IMPORT_ERROR))
+    if not x509.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography (Debian package python3-cryptography)"),
+                         exception=x509.CRYPTOGRAPHY_IMPORT_ERROR)
     params = module.params
     if not 0 <= params["renew_before_days"] < params["validity_days"]:
         module.fail_json(msg="renew_before_days (%d) must be at least 0 and less than validity_days (%d), "

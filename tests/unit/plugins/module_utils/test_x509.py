@@ -95,19 +95,19 @@ def test_new_host_gets_a_client_certificate_with_its_names(ca, host_key):
 
 
 def test_server_certificate_is_for_server_auth(ca, host_key):
-    pem, _ = sign_one(ca, request(host_key, usage="server"))
+    pem, dummy = sign_one(ca, request(host_key, usage="server"))
     eku = x509.load_certificate(pem).extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
 
 
 def test_rsa_host_key_gets_key_encipherment(ca):
     key = x509.generate_private_key("rsa-3072")
-    pem, _ = sign_one(ca, request(key))
+    pem, dummy = sign_one(ca, request(key))
     assert x509.load_certificate(pem).extensions.get_extension_for_class(cx509.KeyUsage).value.key_encipherment
 
 
 def test_second_run_keeps_the_certificate(ca, host_key):
-    pem, _ = sign_one(ca, request(host_key))
+    pem, dummy = sign_one(ca, request(host_key))
     again, reason = sign_one(ca, request(host_key, certificate=pem))
     assert reason is None
     assert again == pem
@@ -118,46 +118,46 @@ def test_second_run_keeps_the_certificate(ca, host_key):
     (dict(usage="server"), "the certificate usage changed to server"),
 ])
 def test_changed_request_reissues(ca, host_key, change, expected):
-    pem, _ = sign_one(ca, request(host_key))
-    _, reason = sign_one(ca, request(host_key, certificate=pem, **change))
+    pem, dummy = sign_one(ca, request(host_key))
+    dummy, reason = sign_one(ca, request(host_key, certificate=pem, **change))
     assert reason == expected
 
 
 def test_new_host_key_reissues(ca, host_key):
-    pem, _ = sign_one(ca, request(host_key))
-    _, reason = sign_one(ca, request(x509.generate_private_key("ecdsa-p256"), certificate=pem))
+    pem, dummy = sign_one(ca, request(host_key))
+    dummy, reason = sign_one(ca, request(x509.generate_private_key("ecdsa-p256"), certificate=pem))
     assert reason == "the host key changed"
 
 
 def test_certificate_from_another_ca_is_replaced(ca, host_key):
     other_key = x509.generate_private_key("ecdsa-p256")
     other = (x509.build_ca_certificate(other_key, "Other CA", 3650, NOW), other_key)
-    foreign, _ = sign_one(other, request(host_key))
-    _, reason = sign_one(ca, request(host_key, certificate=foreign))
+    foreign, dummy = sign_one(other, request(host_key))
+    dummy, reason = sign_one(ca, request(host_key, certificate=foreign))
     assert reason == "the certificate was issued by another CA"
 
 
 def test_same_ca_name_but_other_key_is_replaced(ca, host_key):
     impostor_key = x509.generate_private_key("ecdsa-p256")
     impostor = (x509.build_ca_certificate(impostor_key, "Test CA", 3650, NOW), impostor_key)
-    foreign, _ = sign_one(impostor, request(host_key))
-    _, reason = sign_one(ca, request(host_key, certificate=foreign))
+    foreign, dummy = sign_one(impostor, request(host_key))
+    dummy, reason = sign_one(ca, request(host_key, certificate=foreign))
     assert reason == "the certificate was issued by another CA key"
 
 
 def test_renewal_threshold(ca, host_key):
-    pem, _ = sign_one(ca, request(host_key))
+    pem, dummy = sign_one(ca, request(host_key))
     just_outside = NOW + datetime.timedelta(days=365 - 31)
     inside = NOW + datetime.timedelta(days=365 - 29)
     assert sign_one(ca, request(host_key, certificate=pem), now=just_outside)[1] is None
-    _, reason = sign_one(ca, request(host_key, certificate=pem), now=inside)
+    dummy, reason = sign_one(ca, request(host_key, certificate=pem), now=inside)
     assert reason == "the certificate expires in 29 days"
 
 
 def test_host_certificate_never_outlives_the_ca(host_key):
     key = x509.generate_private_key("ecdsa-p256")
     short_ca = (x509.build_ca_certificate(key, "Short CA", 10, NOW), key)
-    pem, _ = sign_one(short_ca, request(host_key), renew_before_days=1)
+    pem, dummy = sign_one(short_ca, request(host_key), renew_before_days=1)
     assert x509.not_valid_after(x509.load_certificate(pem)) == x509.not_valid_after(short_ca[0])
 
 
@@ -167,13 +167,13 @@ def test_expired_ca_refuses_to_sign(ca, host_key):
 
 
 def test_serials_are_unique(ca, host_key):
-    serials = {x509.load_certificate(sign_one(ca, request(host_key))[0]).serial_number for _ in range(20)}
+    serials = {x509.load_certificate(sign_one(ca, request(host_key))[0]).serial_number for dummy in range(20)}
     assert len(serials) == 20
 
 
 def test_a_batch_signs_each_host_once(ca, host_key):
     second = x509.generate_private_key("ecdsa-p256")
-    first_pem, _ = sign_one(ca, request(host_key))
+    first_pem, dummy = sign_one(ca, request(host_key))
     batch = [request(host_key, certificate=first_pem), request(second, names=("client2",), name="client2")]
     certs, reasons = x509.sign_requests(batch, ca[0], ca[1], 365, 30, NOW)
     assert certs["client1"] == first_pem
