@@ -152,6 +152,15 @@ def common_name_of(name):
     return values[0].value if values else None
 
 
+def _key_usage(signs_certificates, rsa_key):
+    # TLS with an RSA key may still use RSA key exchange; EC keys only sign.
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=rsa_key,
+        data_encipherment=False, key_agreement=False, key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates, encipher_only=False, decipher_only=False,
+    )
+
+
 # --- the CA ------------------------------------------------------------------------
 
 def build_ca_certificate(key, common_name, validity_days, now=None):
@@ -166,14 +175,7 @@ def build_ca_certificate(key, common_name, validity_days, now=None):
         .not_valid_before(now - BACKDATE)
         .not_valid_after(now + datetime.timedelta(days=validity_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(signs_certificates=True, rsa_key=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .sign(key, _signature_hash(key))
     )
@@ -297,14 +299,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
         .not_valid_before(now - BACKDATE)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=is_rsa,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(signs_certificates=False, rsa_key=is_rsa), critical=True)
         .add_extension(x509.ExtendedKeyUsage(_extended_key_usage(usage)), critical=False)
         .add_extension(
             csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False

@@ -83,7 +83,7 @@ def main():
             private_key_path=dict(type="path", required=True, no_log=False),
             certificate_path=dict(type="path", required=True),
             common_name=dict(type="str", default="auditlog.fleet CA"),
-            key_type=dict(type="str", default="ecdsa-p256", choices=["ecdsa-p256", "rsa-3072", "rsa-4096"]),
+            key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
             validity_days=dict(type="int", default=3650),
         ),
         supports_check_mode=True,

@@ -107,7 +107,7 @@ def main():
             private_key_path=dict(type="path", required=True, no_log=False),
             private_key_mode=dict(type="raw", default="0600", no_log=False),
             private_key_group=dict(type="str", no_log=False),
-            key_type=dict(type="str", default="ecdsa-p256", choices=["ecdsa-p256", "rsa-3072", "rsa-4096"]),
+            key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
             names=dict(type="list", elements="str", required=True),
             certificate_path=dict(type="path", required=True),
         ),
