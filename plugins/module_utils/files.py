@@ -12,6 +12,14 @@ import os
 import tempfile
 
 
+def parse_mode(value):
+    """A file mode from an octal string ('0640') or an int, as modules take it."""
+    try:
+        return int(value, 8) if isinstance(value, str) else int(value)
+    except ValueError:
+        raise ValueError("a mode must be an octal string such as '0640', got %r" % (value,))
+
+
 def read_or_none(path):
     try:
         with open(path, "rb") as handle:

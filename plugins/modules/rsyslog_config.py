@@ -92,11 +92,10 @@ def main():
     )
     params = module.params
     dest = params["dest"]
-    mode = params["mode"]
     try:
-        mode = int(mode, 8) if isinstance(mode, str) else int(mode)
-    except ValueError:
-        module.fail_json(msg="mode must be an octal string such as '0644', got %r" % mode)
+        mode = files.parse_mode(params["mode"])
+    except ValueError as exc:
+        module.fail_json(msg="mode: %s" % exc)
     content = params["content"]
     if not content.endswith("\n"):
         content += "\n"
@@ -110,7 +109,15 @@ def main():
         result["diff"] = dict(before=current_text or "", after=content, before_header=dest, after_header=dest)
 
     if content_changed:
-        rsyslogd = module.get_bin_path("rsyslogd", required=True)
+        rsyslogd = module.get_bin_path("rsyslogd")
+        missing = rsyslog_config.missing_paths(params["required_paths"])
+        if module.check_mode and (rsyslogd is None or missing):
+            # Earlier tasks of a real run install rsyslog and create these files.
+            module.warn("check mode: %s is not checked with rsyslogd -N1 because %s" % (
+                dest, "rsyslog is not installed yet" if rsyslogd is None else "%s do not exist yet" % ", ".join(missing)))
+            module.exit_json(**result)
+        if rsyslogd is None:
+            module.fail_json(msg="rsyslogd is not installed: install the rsyslog package first", **result)
         workdir = tempfile.mkdtemp(prefix="auditlog-rsyslog-check.")
         try:
             rsyslog_config.check(

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from ansible_collections.auditlog.fleet.plugins.module_utils import pki, x509
+from ansible_collections.auditlog.fleet.plugins.module_utils import files, pki, x509
 
 
 def mode_of(path):
@@ -110,3 +110,13 @@ def test_host_returns_its_current_certificate(tmp_path):
 def test_host_key_group_readable_mode(tmp_path):
     host_key(tmp_path, mode=0o640)
     assert mode_of(str(tmp_path / "host.key")) == 0o640
+
+
+@pytest.mark.parametrize("value,expected", [("0640", 0o640), ("600", 0o600), (0o644, 0o644)])
+def test_modes_parse_as_octal(value, expected):
+    assert files.parse_mode(value) == expected
+
+
+def test_a_mode_that_is_not_octal_is_named():
+    with pytest.raises(ValueError, match="'rw-r--r--'"):
+        files.parse_mode("rw-r--r--")
