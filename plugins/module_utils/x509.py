@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import datetime
 import ipaddress
 import traceback
@@ -37,6 +38,9 @@ def _extended_key_usage(usage):
         "server": [ExtendedKeyUsageOID.SERVER_AUTH],
         "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
     }[usage]
+
+
+RenewalPolicy = collections.namedtuple("RenewalPolicy", "validity_days renew_before_days renew_before_percent")
 
 
 # A freshly issued certificate is back-dated a little so that hosts whose clocks lag
@@ -83,19 +87,31 @@ def key_type_of(key):
     return None
 
 
-def private_key_to_pem(key):
+def private_key_to_pem(key, passphrase=None):
+    encryption = (serialization.BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase
+                  else serialization.NoEncryption())
     return key.private_bytes(
         encoding=serialization.Encoding.PEM,
         format=serialization.PrivateFormat.PKCS8,
-        encryption_algorithm=serialization.NoEncryption(),
+        encryption_algorithm=encryption,
     )
 
 
-def load_private_key(pem, path="private key"):
+def is_encrypted_pem(pem):
+    return b"ENCRYPTED" in pem.split(b"\n", 1)[0]
+
+
+def load_private_key(pem, path="private key", passphrase=None):
+    encrypted = is_encrypted_pem(pem)
+    if encrypted and not passphrase:
+        raise CertificateError("%s is protected by a passphrase, and none was given" % path)
     try:
-        return serialization.load_pem_private_key(pem, password=None)
+        return serialization.load_pem_private_key(
+            pem, password=passphrase.encode("utf-8") if (encrypted and passphrase) else None)
     except (ValueError, TypeError) as exc:
-        raise CertificateError("%s is not a readable unencrypted PEM private key: %s" % (path, exc))
+        if encrypted:
+            raise CertificateError("the passphrase for %s is wrong" % path)
+        raise CertificateError("%s is not a readable PEM private key: %s" % (path, exc))
 
 
 def load_certificate(pem, what="certificate"):
@@ -122,6 +138,10 @@ def load_csr(pem, what="certificate request"):
 
 def certificate_to_pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def crl_to_pem(crl):
+    return crl.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def csr_to_pem(csr):
@@ -244,7 +264,7 @@ def names_in(cert_or_csr):
 
 # --- signing -----------------------------------------------------------------------
 
-def reissue_reason(current, csr, ca_cert, usage, renew_before_days, now=None):
+def reissue_reason(current, csr, ca_cert, usage, policy, now=None, is_revoked=lambda serial: False):
     """Why the host needs a new certificate, or None when its current one is still right."""
     now = now or utcnow()
     if current is None:
@@ -258,6 +278,8 @@ def reissue_reason(current, csr, ca_cert, usage, renew_before_days, now=None):
             return "the certificate was issued by another CA key"
     except x509.ExtensionNotFound:
         return "the certificate names no issuing key"
+    if is_revoked(current.serial_number):
+        return "the certificate was revoked"
     if not same_public_key(current.public_key(), csr.public_key()):
         return "the host key changed"
     if sorted(names_in(current)) != sorted(names_in(csr)):
@@ -265,8 +287,11 @@ def reissue_reason(current, csr, ca_cert, usage, renew_before_days, now=None):
     if _usage_of(current) != usage:
         return "the certificate usage changed to %s" % usage
     remaining = not_valid_after(current) - now
-    if remaining <= datetime.timedelta(days=renew_before_days):
+    if remaining <= datetime.timedelta(days=policy.renew_before_days):
         return "the certificate expires in %d days" % max(remaining.days, 0)
+    lifetime = not_valid_after(current) - not_valid_before(current)
+    if remaining.total_seconds() * 100 < lifetime.total_seconds() * policy.renew_before_percent:
+        return "less than %d%% of the certificate's validity is left" % policy.renew_before_percent
     return None
 
 
@@ -281,7 +306,7 @@ def _usage_of(cert):
     return None
 
 
-def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
+def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None):
     if usage not in USAGES:
         raise CertificateError("unknown usage %r; choose one of %s" % (usage, ", ".join(USAGES)))
     now = now or utcnow()
@@ -295,7 +320,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
         .subject_name(csr.subject)
         .issuer_name(ca_cert.subject)
         .public_key(public_key)
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial or x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -312,31 +337,98 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None):
     )
 
 
-def sign_requests(requests, ca_cert, ca_key, validity_days, renew_before_days, now=None):
-    """Decide and sign for a batch of hosts.
+def iso(moment):
+    """A UTC time as the index stores it; such strings sort in time order."""
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_serial(taken):
+    serial = x509.random_serial_number()
+    while serial in taken:
+        serial = x509.random_serial_number()
+    return serial
+
+
+def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
+    """Decide and sign for a batch of hosts, recording what is issued in ``index``.
 
     ``requests`` is a list of dicts with ``name``, ``csr`` (PEM), ``usage`` and an optional
-    ``certificate`` (the host's current PEM). Returns ``(certificates, reasons)``: the PEM
-    every host should have, and why each reissued host got a new one.
+    ``certificate`` (the host's current PEM). Returns ``(certificates, reasons, refused)``:
+    the PEM every host should have, why each reissued host got a new one, and why a host
+    got nothing (a revoked host).
     """
     now = now or utcnow()
-    certificates, reasons = {}, {}
+    certificates, reasons, refused = {}, {}, {}
+    taken = index.serials()
     for request in requests:
         name = request["name"]
-        if name in certificates:
+        if name in certificates or name in refused:
             raise CertificateError("host %s appears twice in the requests" % name)
+        if name in index.revoked_hosts:
+            refused[name] = "%s was revoked on %s (%s)" % (
+                name, index.revoked_hosts[name]["revoked_at"], index.revoked_hosts[name]["reason"])
+            continue
         csr = load_csr(request["csr"], "the request of %s" % name)
         if not names_in(csr):
             raise CertificateError("the request of %s names no subject alternative names" % name)
         current = None
         if request.get("certificate"):
             current = load_certificate(request["certificate"], "the current certificate of %s" % name)
-        reason = reissue_reason(current, csr, ca_cert, request["usage"], renew_before_days, now)
+        reason = reissue_reason(current, csr, ca_cert, request["usage"], policy, now, index.is_revoked)
         if reason is None:
             certificates[name] = request["certificate"]
-        else:
-            reasons[name] = reason
-            certificates[name] = certificate_to_pem(
-                sign_csr(csr, ca_cert, ca_key, request["usage"], validity_days, now)
-            )
-    return certificates, reasons
+            continue
+        serial = new_serial(taken)
+        taken.add(serial)
+        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, now, serial)
+        index.record(name, serial, cert.subject.rfc4514_string(), names_in(cert), request["usage"],
+                     iso(not_valid_before(cert)), iso(not_valid_after(cert)))
+        reasons[name] = reason
+        certificates[name] = certificate_to_pem(cert)
+    return certificates, reasons, refused
+
+
+# --- revocation ----------------------------------------------------------------------
+
+def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None):
+    """A CRL listing the ``withdrawn`` index entries, valid for ``validity_days``."""
+    now = now or utcnow()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now - BACKDATE)
+        .next_update(now + datetime.timedelta(days=validity_days))
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+    )
+    for entry in sorted(withdrawn, key=lambda e: int(e["serial"], 16)):
+        reason = x509.ReasonFlags.superseded if entry["status"] == "superseded" else x509.ReasonFlags.unspecified
+        revoked_at = datetime.datetime.strptime(
+            entry.get("revoked_at") or entry["not_before"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(entry["serial"], 16))
+            .revocation_date(revoked_at)
+            .add_extension(x509.CRLReason(reason), critical=False)
+            .build()
+        )
+    return builder.sign(ca_key, _signature_hash(ca_key))
+
+
+def crl_problem(current_pem, ca_cert, withdrawn, now=None):
+    """Why the CRL must be rewritten, or None when it still lists the right certificates."""
+    now = now or utcnow()
+    if current_pem is None:
+        return "there is no CRL"
+    try:
+        crl = x509.load_pem_x509_crl(current_pem)
+    except ValueError:
+        return "the CRL cannot be read"
+    if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ca_cert.public_key()):
+        return "the CRL was not signed by this CA"
+    if sorted(r.serial_number for r in crl) != sorted(int(e["serial"], 16) for e in withdrawn):
+        return "the revoked certificates changed"
+    last = getattr(crl, "last_update_utc", None) or crl.last_update.replace(tzinfo=datetime.timezone.utc)
+    following = getattr(crl, "next_update_utc", None) or crl.next_update.replace(tzinfo=datetime.timezone.utc)
+    if now >= last + (following - last) / 2:
+        return "the CRL is past half its validity"
+    return None

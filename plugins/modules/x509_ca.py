@@ -32,6 +32,11 @@ options:
     description: Path of the CA private key (PEM, PKCS#8).
     type: path
     required: true
+  private_key_passphrase:
+    description:
+      - Passphrase protecting the CA private key (keep it in Ansible Vault). An existing
+        unprotected key is rewritten protected. A wrong passphrase is an error.
+    type: str
   certificate_path:
     description: Path of the CA certificate (PEM).
     type: path
@@ -81,6 +86,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             private_key_path=dict(type="path", required=True, no_log=False),
+            private_key_passphrase=dict(type="str", no_log=True),
             certificate_path=dict(type="path", required=True),
             common_name=dict(type="str", default="auditlog.fleet CA"),
             key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
@@ -106,6 +112,7 @@ def main():
             key_type=params["key_type"],
             validity_days=params["validity_days"],
             check_mode=module.check_mode,
+            passphrase=params["private_key_passphrase"],
         )
     except (x509.CertificateError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))

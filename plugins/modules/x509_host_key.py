@@ -56,6 +56,13 @@ options:
     description: Path where the host keeps its certificate; read to return the current one.
     type: path
     required: true
+  rotate:
+    description:
+      - Replace the private key with a new one even though it is fine. The CA then reissues the
+        certificate and supersedes the old one. Changes on every run while true, so set it for
+        one run only.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -110,6 +117,7 @@ def main():
             key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
             names=dict(type="list", elements="str", required=True),
             certificate_path=dict(type="path", required=True),
+            rotate=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -130,6 +138,7 @@ def main():
             names=params["names"],
             certificate_path=params["certificate_path"],
             check_mode=module.check_mode,
+            rotate=params["rotate"],
         )
     except (x509.CertificateError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))

@@ -15,28 +15,25 @@ description:
   - Runs on the CA host. For every request decides whether the host's current certificate can
     stay and signs a new one only when needed, so a re-run reports no change.
   - A host gets a new certificate when it has none, when its current one comes from another CA,
-    names another key or other names or another usage, or expires within O(renew_before_days).
+    was revoked, names another key or other names or another usage, or expires within
+    O(renew_before_days) or O(renew_before_percent).
+  - Every certificate issued is recorded in the issuance index with a serial number no other
+    certificate of the CA has; the host's previous certificate is marked superseded and listed
+    in the CRL.
+  - A host revoked with M(auditlog.fleet.x509_revoke) gets nothing; it is listed in RV(refused).
   - All requests of a play are signed in one call, not one round trip per host.
 author: auditlog.fleet contributors (@auditlog)
-requirements:
-  - python3-cryptography 38 or newer on the CA host
+extends_documentation_fragment:
+  - auditlog.fleet.ca_files
 attributes:
   check_mode:
     support: full
-    description: Signing writes nothing on the CA host, so it signs in check mode too; the
-      hosts' own file tasks then decide what they would change.
+    description: Signs in memory so the hosts' own tasks can show what they would change;
+      writes neither the index nor the CRL.
   diff_mode:
     support: none
     description: RV(reasons) says which host gets a new certificate and why.
 options:
-  ca_private_key_path:
-    description: Path of the CA private key on the CA host.
-    type: path
-    required: true
-  ca_certificate_path:
-    description: Path of the CA certificate on the CA host.
-    type: path
-    required: true
   requests:
     description: The hosts' requests.
     type: list
@@ -67,13 +64,21 @@ options:
     description: Reissue a certificate that expires within this many days.
     type: int
     default: 30
+  renew_before_percent:
+    description: Also reissue a certificate with less than this percentage of its validity
+      left; 0 turns this rule off.
+    type: int
+    default: 0
 """
 
 EXAMPLES = r"""
 - name: Sign every request of the play on the CA host
   auditlog.fleet.x509_sign:
     ca_private_key_path: /var/lib/auditlog-ca/ca.key
+    ca_private_key_passphrase: "{{ vault_syslog_ca_passphrase }}"
     ca_certificate_path: /var/lib/auditlog-ca/ca.pem
+    index_path: /var/lib/auditlog-ca/index.json
+    crl_path: /var/lib/auditlog-ca/crl.pem
     requests:
       - name: client1.example.org
         csr: "{{ client1_request.csr }}"
@@ -87,7 +92,7 @@ EXAMPLES = r"""
 RETURN = r"""
 certificates:
   description: The certificate in PEM every requesting host should have, by name; unchanged
-    certificates are returned as they were.
+    certificates are returned as they were. Revoked hosts are not in it.
   returned: always
   type: dict
 reasons:
@@ -95,47 +100,43 @@ reasons:
   returned: always
   type: dict
   sample: {"client1.example.org": "the host has no certificate"}
+refused:
+  description: Hosts of this batch that got no certificate because they are revoked, with the reason.
+  returned: always
+  type: dict
+revoked_hosts:
+  description: Every host revoked on this CA, in this batch or not.
+  returned: always
+  type: list
+  elements: str
+changes:
+  description: What changed on the CA host, in words.
+  returned: always
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.auditlog.fleet.plugins.module_utils import files, x509
-
-
-def load_ca(module):
-    key_path = module.params["ca_private_key_path"]
-    cert_path = module.params["ca_certificate_path"]
-    key_pem = files.read_or_none(key_path)
-    cert_pem = files.read_or_none(cert_path)
-    if key_pem is None or cert_pem is None:
-        module.fail_json(msg="the CA is not set up on this host: %s or %s is missing; run the syslog_ca role here first"
-                         % (key_path, cert_path))
-    key = x509.load_private_key(key_pem, key_path)
-    cert = x509.load_certificate(cert_pem, cert_path)
-    if not x509.same_public_key(key.public_key(), cert.public_key()):
-        module.fail_json(msg="%s does not belong to the CA key %s" % (cert_path, key_path))
-    return cert, key
+from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, pki, x509
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            ca_private_key_path=dict(type="path", required=True, no_log=False),
-            ca_certificate_path=dict(type="path", required=True),
-            requests=dict(
-                type="list", elements="dict", required=True,
-                options=dict(
-                    name=dict(type="str", required=True),
-                    csr=dict(type="str", required=True),
-                    certificate=dict(type="str"),
-                    usage=dict(type="str", required=True, choices=["server", "client"]),
-                ),
+    argument_spec = pki.ca_files_argument_spec()
+    argument_spec.update(
+        requests=dict(
+            type="list", elements="dict", required=True,
+            options=dict(
+                name=dict(type="str", required=True),
+                csr=dict(type="str", required=True),
+                certificate=dict(type="str"),
+                usage=dict(type="str", required=True, choices=list(x509.USAGES)),
             ),
-            validity_days=dict(type="int", default=365),
-            renew_before_days=dict(type="int", default=30),
         ),
-        supports_check_mode=True,
+        validity_days=dict(type="int", default=365),
+        renew_before_days=dict(type="int", default=30),
+        renew_before_percent=dict(type="int", default=0),
     )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if not x509.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography (Debian package python3-cryptography)"),
                          exception=x509.CRYPTOGRAPHY_IMPORT_ERROR)
@@ -143,14 +144,15 @@ def main():
     if not 0 <= params["renew_before_days"] < params["validity_days"]:
         module.fail_json(msg="renew_before_days (%d) must be at least 0 and less than validity_days (%d), "
                              "or every run would reissue" % (params["renew_before_days"], params["validity_days"]))
+    if not 0 <= params["renew_before_percent"] < 100:
+        module.fail_json(msg="renew_before_percent must be from 0 to 99, got %d" % params["renew_before_percent"])
+    policy = x509.RenewalPolicy(params["validity_days"], params["renew_before_days"], params["renew_before_percent"])
     try:
-        ca_cert, ca_key = load_ca(module)
-        certificates, reasons = x509.sign_requests(
-            params["requests"], ca_cert, ca_key, params["validity_days"], params["renew_before_days"]
-        )
-    except (x509.CertificateError, OSError) as exc:
+        result = pki.sign_batch(pki.ca_files_from_params(params), params["requests"], policy,
+                                params["crl_validity_days"], module.check_mode)
+    except (x509.CertificateError, ca_index.CAIndexError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=bool(reasons), certificates=certificates, reasons=reasons)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

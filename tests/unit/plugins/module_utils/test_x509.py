@@ -6,7 +6,7 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ansible_collections.auditlog.fleet.plugins.module_utils import x509
+from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, x509
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -27,9 +27,15 @@ def request(key, names=("client1", "client1.example.org", "192.0.2.10"), usage="
             "certificate": certificate}
 
 
-def sign_one(ca, req, now=NOW, renew_before_days=30, validity_days=365):
-    certs, reasons = x509.sign_requests([req], ca[0], ca[1], validity_days, renew_before_days, now)
-    return certs[req["name"]], reasons.get(req["name"])
+def policy(validity_days=365, renew_before_days=30, renew_before_percent=0):
+    return x509.RenewalPolicy(validity_days, renew_before_days, renew_before_percent)
+
+
+def sign_one(ca, req, now=NOW, renew_before_days=30, validity_days=365, renew_before_percent=0, index=None):
+    index = ca_index.Index() if index is None else index
+    certs, reasons, dummy = x509.sign_requests(
+        [req], ca[0], ca[1], policy(validity_days, renew_before_days, renew_before_percent), index, now)
+    return certs.get(req["name"]), reasons.get(req["name"])
 
 
 def test_ca_certificate_is_a_ca_that_can_only_sign_end_entities(ca):
@@ -175,14 +181,14 @@ def test_a_batch_signs_each_host_once(ca, host_key):
     second = x509.generate_private_key("ecdsa-p256")
     first_pem, dummy = sign_one(ca, request(host_key))
     batch = [request(host_key, certificate=first_pem), request(second, names=("client2",), name="client2")]
-    certs, reasons = x509.sign_requests(batch, ca[0], ca[1], 365, 30, NOW)
+    certs, reasons, dummy = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
     assert certs["client1"] == first_pem
     assert reasons == {"client2": "the host has no certificate"}
 
 
 def test_a_host_twice_in_a_batch_is_an_error(ca, host_key):
     with pytest.raises(x509.CertificateError, match="appears twice"):
-        x509.sign_requests([request(host_key), request(host_key)], ca[0], ca[1], 365, 30, NOW)
+        x509.sign_requests([request(host_key), request(host_key)], ca[0], ca[1], policy(), ca_index.Index(), NOW)
 
 
 def test_garbage_request_is_named(ca):
@@ -198,3 +204,92 @@ def test_tampered_request_is_refused(ca, host_key):
     body[3] = line[:10] + ("A" if line[10] != "A" else "B") + line[11:]
     with pytest.raises(x509.CertificateError):
         sign_one(ca, {"name": "client1", "csr": "\n".join(body) + "\n", "usage": "client"})
+
+
+def test_percentage_threshold(ca, host_key):
+    pem, dummy = sign_one(ca, request(host_key))
+    # 365 days, renew under 20 % left: 73 days. The 30-day rule alone would wait.
+    at_74_days_left = NOW + datetime.timedelta(days=365 - 74)
+    at_72_days_left = NOW + datetime.timedelta(days=365 - 72)
+    assert sign_one(ca, request(host_key, certificate=pem), now=at_74_days_left, renew_before_percent=20)[1] is None
+    dummy, reason = sign_one(ca, request(host_key, certificate=pem), now=at_72_days_left, renew_before_percent=20)
+    assert reason == "less than 20% of the certificate's validity is left"
+
+
+def test_issued_certificates_are_indexed_and_supersede_the_previous(ca, host_key):
+    index = ca_index.Index()
+    first, dummy = sign_one(ca, request(host_key), index=index)
+    second, dummy = sign_one(ca, request(host_key, names=("client1",)), index=index)
+    serials = [x509.load_certificate(p).serial_number for p in (first, second)]
+    assert [e["status"] for e in index.certificates] == ["superseded", "valid"]
+    assert [int(e["serial"], 16) for e in index.certificates] == serials
+    latest = index.certificates[1]
+    assert latest["name"] == "client1" and latest["names"] == ["client1"] and latest["usage"] == "client"
+    assert latest["subject"] == "CN=client1"
+    assert latest["not_after"] == x509.iso(x509.not_valid_after(x509.load_certificate(second)))
+
+
+def test_a_revoked_certificate_is_reissued(ca, host_key):
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
+    index.revoke_serial(x509.load_certificate(pem).serial_number, "key compromise", x509.iso(NOW))
+    new, reason = sign_one(ca, request(host_key, certificate=pem), index=index)
+    assert reason == "the certificate was revoked" and new != pem
+
+
+def test_a_revoked_host_gets_nothing(ca, host_key):
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
+    index.revoke_host("client1", "decommissioned", x509.iso(NOW))
+    certs, reasons, refused = x509.sign_requests([request(host_key, certificate=pem)], ca[0], ca[1], policy(), index, NOW)
+    assert certs == {} and reasons == {}
+    assert refused == {"client1": "client1 was revoked on 2026-11-22T12:00:00Z (decommissioned)"}
+
+
+def test_serials_already_in_the_index_are_not_reused(monkeypatch):
+    values = iter([5, 5, 7])
+    monkeypatch.setattr(x509.x509, "random_serial_number", lambda: next(values))
+    assert x509.new_serial({5}) == 7
+
+
+def serial_of(pem):
+    return x509.load_certificate(pem).serial_number
+
+
+def test_crl_lists_revoked_and_superseded_until_they_expire(ca, host_key):
+    index = ca_index.Index()
+    first, dummy = sign_one(ca, request(host_key), index=index)
+    second, dummy = sign_one(ca, request(host_key, names=("client1",)), index=index)
+    other_key = x509.generate_private_key("ecdsa-p256")
+    third, dummy = sign_one(ca, request(other_key, name="client2", names=("client2",)), index=index)
+    index.revoke_host("client2", "decommissioned", x509.iso(NOW))
+    withdrawn = index.withdrawn(x509.iso(NOW))
+    crl = x509.build_crl(ca[0], ca[1], withdrawn, 30, NOW)
+    listed = {r.serial_number: r.extensions.get_extension_for_class(cx509.CRLReason).value.reason for r in crl}
+    assert listed == {serial_of(first): cx509.ReasonFlags.superseded, serial_of(third): cx509.ReasonFlags.unspecified}
+    assert crl.is_signature_valid(ca[0].public_key())
+    assert x509.crl_problem(x509.crl_to_pem(crl).encode(), ca[0], withdrawn, NOW) is None
+    after_expiry = x509.iso(NOW + datetime.timedelta(days=400))
+    assert index.withdrawn(after_expiry) == []
+
+
+def test_crl_is_rewritten_when_it_must_be(ca):
+    withdrawn = []
+    crl = x509.crl_to_pem(x509.build_crl(ca[0], ca[1], withdrawn, 30, NOW)).encode()
+    assert x509.crl_problem(None, ca[0], withdrawn, NOW) == "there is no CRL"
+    assert x509.crl_problem(crl, ca[0], [{"serial": "ab"}], NOW) == "the revoked certificates changed"
+    assert x509.crl_problem(crl, ca[0], withdrawn, NOW + datetime.timedelta(days=16)) == "the CRL is past half its validity"
+    other_key = x509.generate_private_key("ecdsa-p256")
+    other = x509.build_ca_certificate(other_key, "Test CA", 3650, NOW)
+    assert x509.crl_problem(crl, other, withdrawn, NOW) == "the CRL was not signed by this CA"
+
+
+def test_passphrase_protected_key(tmp_path):
+    key = x509.generate_private_key("ecdsa-p256")
+    pem = x509.private_key_to_pem(key, "correct horse")
+    assert x509.is_encrypted_pem(pem)
+    assert x509.same_public_key(x509.load_private_key(pem, "ca.key", "correct horse").public_key(), key.public_key())
+    with pytest.raises(x509.CertificateError, match="the passphrase for ca.key is wrong"):
+        x509.load_private_key(pem, "ca.key", "wrong")
+    with pytest.raises(x509.CertificateError, match="ca.key is protected by a passphrase, and none was given"):
+        x509.load_private_key(pem, "ca.key")

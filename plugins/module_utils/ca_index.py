@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The CA's issuance index: every certificate it signed, and what became of it.
+
+Kept as JSON on the CA host. A host's new certificate supersedes its previous one; a
+revoked host gets no new certificate until it is taken off the revoked list.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+VALID = "valid"
+SUPERSEDED = "superseded"
+REVOKED = "revoked"
+FORMAT_VERSION = 1
+
+
+class CAIndexError(Exception):
+    """A request the index cannot honour (unknown serial, unreadable file)."""
+
+
+class Index:
+    def __init__(self, certificates=None, revoked_hosts=None):
+        self.certificates = certificates or []
+        self.revoked_hosts = revoked_hosts or {}
+
+    @classmethod
+    def from_json(cls, text, path="the CA index"):
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CAIndexError("%s is not valid JSON: %s" % (path, exc))
+        if data.get("version") != FORMAT_VERSION:
+            raise CAIndexError("%s has format version %r, expected %d" % (path, data.get("version"), FORMAT_VERSION))
+        return cls(data.get("certificates"), data.get("revoked_hosts"))
+
+    def to_json(self):
+        data = {"version": FORMAT_VERSION, "certificates": self.certificates, "revoked_hosts": self.revoked_hosts}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    def serials(self):
+        return set(int(entry["serial"], 16) for entry in self.certificates)
+
+    def entry(self, serial):
+        wanted = "%x" % serial
+        for entry in self.certificates:
+            if entry["serial"] == wanted:
+                return entry
+        return None
+
+    def is_revoked(self, serial):
+        entry = self.entry(serial)
+        return entry is not None and entry["status"] == REVOKED
+
+    def record(self, name, serial, subject, names, usage, not_before, not_after):
+        """Add a newly issued certificate; the host's earlier valid ones are superseded."""
+        for entry in self.certificates:
+            if entry["name"] == name and entry["status"] == VALID:
+                entry["status"] = SUPERSEDED
+        self.certificates.append({
+            "serial": "%x" % serial, "name": name, "subject": subject, "names": list(names),
+            "usage": usage, "not_before": not_before, "not_after": not_after, "status": VALID,
+        })
+
+    def revoke_serial(self, serial, reason, when):
+        """Revoke one certificate. Returns True if this changed the index."""
+        entry = self.entry(serial)
+        if entry is None:
+            raise CAIndexError("serial %x was not issued by this CA" % serial)
+        if entry["status"] == REVOKED:
+            return False
+        entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
+        return True
+
+    def revoke_host(self, name, reason, when):
+        """Revoke every unexpired certificate of a host and refuse it new ones."""
+        changed = name not in self.revoked_hosts
+        self.revoked_hosts.setdefault(name, {"revoked_at": when, "reason": reason})
+        for entry in self.certificates:
+            if entry["name"] == name and entry["status"] != REVOKED:
+                entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
+                changed = True
+        return changed
+
+    def unrevoke_host(self, name):
+        """Let a host have certificates again (its revoked certificates stay revoked)."""
+        return self.revoked_hosts.pop(name, None) is not None
+
+    def withdrawn(self, now_iso):
+        """Certificates a CRL must list: revoked or superseded, not yet expired."""
+        return [entry for entry in self.certificates
+                if entry["status"] in (REVOKED, SUPERSEDED) and entry["not_after"] > now_iso]
