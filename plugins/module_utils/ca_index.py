@@ -27,6 +27,7 @@ class Index:
     def __init__(self, certificates=None, revoked_hosts=None):
         self.certificates = certificates or []
         self.revoked_hosts = revoked_hosts or {}
+        self._valid = None
 
     @classmethod
     def from_json(cls, text, path="the CA index"):
@@ -58,15 +59,35 @@ class Index:
         entry = self.entry(serial)
         return entry is not None and entry["status"] == REVOKED
 
+    def _valid_by_name(self):
+        # Built once and kept up to date, so recording a batch stays linear in its size.
+        if self._valid is None:
+            self._valid = {}
+            for entry in self.certificates:
+                if entry["status"] == VALID:
+                    self._valid.setdefault(entry["name"], []).append(entry)
+        return self._valid
+
     def record(self, name, serial, subject, names, usage, not_before, not_after):
         """Add a newly issued certificate; the host's earlier valid ones are superseded."""
-        for entry in self.certificates:
-            if entry["name"] == name and entry["status"] == VALID:
-                entry["status"] = SUPERSEDED
-        self.certificates.append({
+        valid = self._valid_by_name()
+        for entry in valid.pop(name, []):
+            entry["status"] = SUPERSEDED
+        entry = {
             "serial": "%x" % serial, "name": name, "subject": subject, "names": list(names),
             "usage": usage, "not_before": not_before, "not_after": not_after, "status": VALID,
-        })
+        }
+        self.certificates.append(entry)
+        valid[name] = [entry]
+
+    def name_holders(self):
+        """Each certificate name mapped to the host whose valid certificate carries it."""
+        holders = {}
+        for name, entries in self._valid_by_name().items():
+            for entry in entries:
+                for certificate_name in entry["names"]:
+                    holders.setdefault(certificate_name.lower(), name)
+        return holders
 
     def revoke_serial(self, serial, reason, when):
         """Revoke one certificate. Returns True if this changed the index."""
@@ -76,6 +97,7 @@ class Index:
         if entry["status"] == REVOKED:
             return False
         entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
+        self._valid = None
         return True
 
     def revoke_host(self, name, reason, when):
@@ -86,6 +108,7 @@ class Index:
             if entry["name"] == name and entry["status"] != REVOKED:
                 entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
                 changed = True
+        self._valid = None
         return changed
 
     def unrevoke_host(self, name):

@@ -306,7 +306,7 @@ def _usage_of(cert):
     return None
 
 
-def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None):
+def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None, authority_key_id=None):
     if usage not in USAGES:
         raise CertificateError("unknown usage %r; choose one of %s" % (usage, ", ".join(USAGES)))
     now = now or utcnow()
@@ -331,7 +331,8 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None):
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
+            authority_key_id or x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
+            critical=False,
         )
         .sign(ca_key, _signature_hash(ca_key))
     )
@@ -360,6 +361,13 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
     now = now or utcnow()
     certificates, reasons, refused = {}, {}, {}
     taken = index.serials()
+    # A host must never get a certificate carrying a name another host holds: the names come
+    # from the host itself (its request, its facts), and such a certificate would let it pose
+    # as that host, a central server for instance.
+    holders = index.name_holders()
+    for request in requests:
+        holders.setdefault(request["name"].lower(), request["name"])
+    authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
     for request in requests:
         name = request["name"]
         if name in certificates or name in refused:
@@ -369,8 +377,16 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
                 name, index.revoked_hosts[name]["revoked_at"], index.revoked_hosts[name]["reason"])
             continue
         csr = load_csr(request["csr"], "the request of %s" % name)
-        if not names_in(csr):
+        names = names_in(csr)
+        if not names:
             raise CertificateError("the request of %s names no subject alternative names" % name)
+        taken_names = ["%s (held by %s)" % (n, holders[n.lower()]) for n in names
+                       if holders.get(n.lower(), name) != name]
+        if taken_names:
+            refused[name] = "the request of %s names %s" % (name, ", ".join(taken_names))
+            continue
+        for certificate_name in names:
+            holders[certificate_name.lower()] = name
         current = None
         if request.get("certificate"):
             current = load_certificate(request["certificate"], "the current certificate of %s" % name)
@@ -380,8 +396,9 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
             continue
         serial = new_serial(taken)
         taken.add(serial)
-        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, now, serial)
-        index.record(name, serial, cert.subject.rfc4514_string(), names_in(cert), request["usage"],
+        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, now, serial, authority_key_id)
+        # The certificate carries the request's names unchanged.
+        index.record(name, serial, cert.subject.rfc4514_string(), names, request["usage"],
                      iso(not_valid_before(cert)), iso(not_valid_after(cert)))
         reasons[name] = reason
         certificates[name] = certificate_to_pem(cert)

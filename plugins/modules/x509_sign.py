@@ -20,7 +20,10 @@ description:
   - Every certificate issued is recorded in the issuance index with a serial number no other
     certificate of the CA has; the host's previous certificate is marked superseded and listed
     in the CRL.
-  - A host revoked with M(auditlog.fleet.x509_revoke) gets nothing; it is listed in RV(refused).
+  - A host revoked with M(auditlog.fleet.x509_revoke) gets nothing, and neither does a host whose
+    request names a name another host holds (in a valid certificate or in the same batch, where
+    each host's own name counts as held). The names come from the host, and such a certificate
+    would let it pose as that host. Both are listed in RV(refused).
   - All requests of a play are signed in one call, not one round trip per host.
 author: auditlog.fleet contributors (@auditlog)
 extends_documentation_fragment:
@@ -101,7 +104,7 @@ reasons:
   type: dict
   sample: {"client1.example.org": "the host has no certificate"}
 refused:
-  description: Hosts of this batch that got no certificate because they are revoked, with the reason.
+  description: Hosts of this batch that got no certificate (revoked, or asking for another host's name), with the reason.
   returned: always
   type: dict
 revoked_hosts:

@@ -293,3 +293,38 @@ def test_passphrase_protected_key(tmp_path):
         x509.load_private_key(pem, "ca.key", "wrong")
     with pytest.raises(x509.CertificateError, match="ca.key is protected by a passphrase, and none was given"):
         x509.load_private_key(pem, "ca.key")
+
+
+def test_a_host_cannot_get_a_name_another_host_holds(ca, host_key):
+    index = ca_index.Index()
+    sign_one(ca, request(host_key, name="server1", names=("server1", "logs.example.org"), usage="server"), index=index)
+    intruder = x509.generate_private_key("ecdsa-p256")
+    certs, reasons, refused = x509.sign_requests(
+        [request(intruder, name="client9", names=("client9", "SERVER1"))], ca[0], ca[1], policy(), index, NOW)
+    assert certs == {} and reasons == {}
+    assert refused == {"client9": "the request of client9 names SERVER1 (held by server1)"}
+
+
+def test_a_host_cannot_take_another_hosts_inventory_name_in_the_same_batch(ca, host_key):
+    intruder = x509.generate_private_key("ecdsa-p256")
+    batch = [request(intruder, name="client9", names=("client9", "server1")),
+             request(host_key, name="server1", names=("server1",), usage="server")]
+    certs, dummy, refused = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    assert "server1" in certs and "client9" not in certs
+    assert refused["client9"] == "the request of client9 names server1 (held by server1)"
+
+
+def test_two_hosts_cannot_share_a_name_in_one_batch(ca, host_key):
+    other = x509.generate_private_key("ecdsa-p256")
+    batch = [request(host_key, name="a", names=("a", "shared")), request(other, name="b", names=("b", "shared"))]
+    certs, dummy, refused = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    assert "a" in certs and refused == {"b": "the request of b names shared (held by a)"}
+
+
+def test_a_renewing_host_keeps_its_own_names(ca, host_key):
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
+    two_days_later = NOW + datetime.timedelta(days=2)
+    again, reason = sign_one(ca, request(host_key, certificate=pem), now=two_days_later, index=index,
+                             renew_before_days=364)
+    assert reason == "the certificate expires in 363 days" and again != pem
