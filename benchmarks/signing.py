@@ -100,7 +100,8 @@ def main():
     key_path, cert_path = os.path.join(workdir, "ca.key"), os.path.join(workdir, "ca.pem")
     pki.ensure_ca(key_path, cert_path, "Bench CA", "ecdsa-p256", 3650, check_mode=False)
     ca_files = pki.CAFiles(key_path, cert_path, os.path.join(workdir, "index.json"), os.path.join(workdir, "crl.pem"))
-    ca_cert, ca_key, dummy = ca_files.load()
+    ca = ca_files.load()
+    ca_cert, ca_key = ca.cert, ca.key
 
     runs = {"bare": [], "verifying": [], "memory": [], "files": []}
     for dummy_round in range(args.repeat):  # interleaved, so drift in machine speed hits all alike

@@ -68,17 +68,36 @@ class Index:
                     self._valid.setdefault(entry["name"], []).append(entry)
         return self._valid
 
-    def record(self, name, serial, subject, names, usage, not_before, not_after):
-        """Add a newly issued certificate; the host's earlier valid ones are superseded."""
+    def record(self, name, serial, subject, names, usage, not_before, not_after, ca):
+        """Add a newly issued certificate; the host's earlier valid ones are superseded.
+
+        ``ca`` is the key identifier of the issuing CA.
+        """
         valid = self._valid_by_name()
         for entry in valid.pop(name, []):
             entry["status"] = SUPERSEDED
         entry = {
             "serial": "%x" % serial, "name": name, "subject": subject, "names": list(names),
-            "usage": usage, "not_before": not_before, "not_after": not_after, "status": VALID,
+            "usage": usage, "not_before": not_before, "not_after": not_after, "status": VALID, "ca": ca,
         }
         self.certificates.append(entry)
         valid[name] = [entry]
+
+    def assign_issuer(self, ca):
+        """Record ``ca`` as the issuer of the certificates listed before issuers were recorded.
+
+        Until the first CA rotation there is one CA, so that is who issued them.
+        Returns True if this changed the index.
+        """
+        unassigned = [entry for entry in self.certificates if not entry.get("ca")]
+        for entry in unassigned:
+            entry["ca"] = ca
+        return bool(unassigned)
+
+    def holders_of_valid_certificates(self, ca):
+        """The hosts that hold a valid certificate issued by the CA ``ca``."""
+        return sorted(set(entry["name"] for entry in self.certificates
+                          if entry["status"] == VALID and entry.get("ca") == ca))
 
     def name_holders(self):
         """Each certificate name mapped to the host whose valid certificate carries it."""
@@ -115,7 +134,16 @@ class Index:
         """Let a host have certificates again (its revoked certificates stay revoked)."""
         return self.revoked_hosts.pop(name, None) is not None
 
-    def withdrawn(self, now_iso):
-        """Certificates a CRL must list: revoked or superseded, not yet expired."""
+    def hosts_without_usable_certificate(self):
+        """Hosts that are not revoked but whose newest certificate is: they need a new one."""
+        newest = {}
+        for entry in self.certificates:
+            newest[entry["name"]] = entry
+        return sorted(name for name, entry in newest.items()
+                      if entry["status"] == REVOKED and name not in self.revoked_hosts)
+
+    def withdrawn(self, now_iso, ca):
+        """Certificates the CRL of CA ``ca`` must list: revoked or superseded, not yet expired."""
         return [entry for entry in self.certificates
-                if entry["status"] in (REVOKED, SUPERSEDED) and entry["not_after"] > now_iso]
+                if entry["status"] in (REVOKED, SUPERSEDED) and entry["not_after"] > now_iso
+                and entry.get("ca") == ca]

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, files, x509
 
 PRIVATE_KEY_MODE = 0o600
@@ -46,7 +48,7 @@ def _load_or_make_key(path, key_type, mode, group, check_mode, changes, passphra
 
 
 def ensure_ca(key_path, certificate_path, common_name, key_type, validity_days, check_mode, now=None,
-              passphrase=None):
+              passphrase=None, trust_bundle_path=None):
     changes = []
     key, new_key = _load_or_make_key(key_path, key_type, PRIVATE_KEY_MODE, None, check_mode, changes, passphrase)
 
@@ -60,15 +62,24 @@ def ensure_ca(key_path, certificate_path, common_name, key_type, validity_days, 
                 "%s: renewing an expired CA needs a CA rotation, not a silent re-sign" % reason
             )
     if reason is None:
-        return {"changed": bool(changes), "changes": changes, "certificate": current_pem.decode("ascii")}
-
-    changes.append("issued a new CA certificate because %s" % reason)
-    certificate = x509.certificate_to_pem(x509.build_ca_certificate(key, common_name, validity_days, now))
-    if not check_mode:
-        files.write_atomic(certificate_path, certificate, CERTIFICATE_MODE)
-    # In check mode a key that does not exist yet has no real certificate to show.
-    shown = None if (check_mode and new_key) else certificate
-    return {"changed": True, "changes": changes, "certificate": shown}
+        certificate = current_pem.decode("ascii")
+    else:
+        changes.append("issued a new CA certificate because %s" % reason)
+        certificate = x509.certificate_to_pem(x509.build_ca_certificate(key, common_name, validity_days, now))
+        if not check_mode:
+            files.write_atomic(certificate_path, certificate, CERTIFICATE_MODE)
+        if check_mode and new_key:
+            # A key that does not exist yet has no real certificate to show.
+            certificate = None
+    if trust_bundle_path and certificate:
+        trusted = [x509.load_certificate(certificate)]
+        for role in (NEXT, PREVIOUS):
+            path = companion_path(certificate_path, role)
+            pem = files.read_or_none(path)
+            if pem is not None:
+                trusted.append(x509.load_certificate(pem, path))
+        _ensure_trust_bundle(trust_bundle_path, trusted, check_mode, changes)
+    return {"changed": bool(changes), "changes": changes, "certificate": certificate}
 
 
 def ensure_host_key(key_path, key_type, key_mode, key_group, names, certificate_path, check_mode, rotate=False):
@@ -89,7 +100,65 @@ def ensure_host_key(key_path, key_type, key_mode, key_group, names, certificate_
     }
 
 
-# --- the CA host: signing and revocation -----------------------------------------------
+# --- the CA host: signing, revocation and rotation ---------------------------------------
+
+# During a CA rotation a second CA sits beside the signing one: the NEXT one after it was
+# introduced (trusted, not yet signing), then the PREVIOUS one after the new one was
+# promoted (still trusted, signs only its CRL) until it is retired.
+NEXT = "next"
+PREVIOUS = "previous"
+# A promotion stopped halfway (a crash between two renames); taking the step again ends it.
+INTERRUPTED = "interrupted"
+ROTATION_STEPS = ("introduce", "promote", "retire")
+ROTATION_STATES = {None: "none", NEXT: "introduced", PREVIOUS: "promoted", INTERRUPTED: "interrupted"}
+
+
+def companion_path(path, role):
+    """Where the next or previous CA keeps the file that ``path`` is for the signing CA.
+
+    ``/var/lib/auditlog-ca/ca.key`` becomes ``/var/lib/auditlog-ca/ca.next.key``.
+    """
+    directory, slash, name = path.rpartition("/")
+    stem, dot, extension = name.rpartition(".")
+    name = "%s.%s.%s" % (stem, role, extension) if dot and stem else "%s.%s" % (name, role)
+    return directory + slash + name
+
+
+def trust_bundle(certificates):
+    """The PEM file of the CAs the hosts trust, oldest first, so a promotion leaves it unchanged."""
+    ordered = sorted(certificates, key=lambda c: (x509.not_valid_before(c), c.serial_number))
+    return "".join(x509.certificate_to_pem(c) for c in ordered)
+
+
+def _ensure_trust_bundle(path, certificates, check_mode, changes):
+    wanted = trust_bundle(certificates).encode("ascii")
+    if files.read_or_none(path) == wanted and not files.mode_and_group_differ(path, CERTIFICATE_MODE, None):
+        return
+    changes.append("wrote the trust bundle %s (%d CA%s)" % (path, len(certificates), "" if len(certificates) == 1 else "s"))
+    if not check_mode:
+        files.write_atomic(path, wanted, CERTIFICATE_MODE)
+
+
+class LoadedCA:
+    """The signing CA, the CA beside it during a rotation, and the issuance index."""
+
+    def __init__(self, cert, key, index, companion=None):
+        self.cert = cert
+        self.key = key
+        self.index = index
+        # (role, certificate, key) of the next or previous CA, or None.
+        self.companion = companion
+
+    def authorities(self):
+        """Every CA that publishes a CRL: the signing one first."""
+        pairs = [(self.cert, self.key)]
+        if self.companion is not None:
+            pairs.append(self.companion[1:])
+        return pairs
+
+    def certificates(self):
+        return [cert for cert, _key in self.authorities()]
+
 
 class CAFiles:
     """Where the CA keeps its key, certificate, issuance index and CRL."""
@@ -101,50 +170,82 @@ class CAFiles:
         self.crl_path = crl_path
         self.passphrase = passphrase
 
-    def load(self):
-        key_pem = files.read_or_none(self.key_path)
-        cert_pem = files.read_or_none(self.certificate_path)
+    def companion(self, role):
+        """The (key path, certificate path) of the next or previous CA."""
+        return companion_path(self.key_path, role), companion_path(self.certificate_path, role)
+
+    def rotation_state(self):
+        has_next = any(files.read_or_none(p) is not None for p in self.companion(NEXT))
+        has_previous = files.read_or_none(self.companion(PREVIOUS)[1]) is not None
+        if has_next and has_previous:
+            return INTERRUPTED
+        return NEXT if has_next else PREVIOUS if has_previous else None
+
+    def _load_pair(self, key_path, certificate_path):
+        key_pem = files.read_or_none(key_path)
+        cert_pem = files.read_or_none(certificate_path)
         if key_pem is None or cert_pem is None:
             raise x509.CertificateError(
                 "the CA is not set up on this host: %s or %s is missing; run the syslog_ca role here first"
-                % (self.key_path, self.certificate_path))
-        key = x509.load_private_key(key_pem, self.key_path, self.passphrase)
-        cert = x509.load_certificate(cert_pem, self.certificate_path)
+                % (key_path, certificate_path))
+        key = x509.load_private_key(key_pem, key_path, self.passphrase)
+        cert = x509.load_certificate(cert_pem, certificate_path)
         if not x509.same_public_key(key.public_key(), cert.public_key()):
-            raise x509.CertificateError("%s does not belong to the CA key %s" % (self.certificate_path, self.key_path))
+            raise x509.CertificateError("%s does not belong to the CA key %s" % (certificate_path, key_path))
+        return cert, key
+
+    def load(self):
+        state = self.rotation_state()
+        if state == INTERRUPTED:
+            raise x509.CertificateError(
+                "the promotion of the new CA was interrupted (%s and %s both exist); take the rotation "
+                "step promote again to finish it" % (self.companion(NEXT)[1], self.companion(PREVIOUS)[1]))
+        cert, key = self._load_pair(self.key_path, self.certificate_path)
+        companion = None
+        if state is not None:
+            companion = (state,) + self._load_pair(*self.companion(state))
         index_text = files.read_or_none(self.index_path)
         try:
             index = ca_index.Index.from_json(index_text.decode("utf-8") if index_text else "", self.index_path)
         except ca_index.CAIndexError as exc:
             raise x509.CertificateError(str(exc))
-        return cert, key, index
+        if state != PREVIOUS:
+            # Entries from before issuers were recorded; a promotion writes them down first.
+            index.assign_issuer(x509.ca_key_id(cert))
+        return LoadedCA(cert, key, index, companion)
 
-    def save(self, index, cert, key, crl_validity_days, changes, check_mode, now):
-        """Write the index if asked and the CRL if what it must list changed."""
-        if changes and not check_mode:
-            files.write_atomic(self.index_path, index.to_json(), INDEX_MODE)
-        withdrawn = index.withdrawn(x509.iso(now))
-        reason = x509.crl_problem(files.read_or_none(self.crl_path), cert, withdrawn, now)
+    def write_index(self, ca, check_mode):
+        if not check_mode:
+            files.write_atomic(self.index_path, ca.index.to_json(), INDEX_MODE)
+
+    def publish_crl(self, ca, crl_validity_days, changes, check_mode, now):
+        """Rewrite the CRLs if what they must list changed or they are past half their validity."""
+        authorities = [(cert, key, ca.index.withdrawn(x509.iso(now), x509.ca_key_id(cert)))
+                       for cert, key in ca.authorities()]
+        reason = x509.crl_bundle_problem(files.read_or_none(self.crl_path), authorities, now)
         if reason is not None:
             changes.append("published a new CRL because %s" % reason)
             if not check_mode:
-                crl = x509.build_crl(cert, key, withdrawn, crl_validity_days, now)
-                files.write_atomic(self.crl_path, x509.crl_to_pem(crl), CERTIFICATE_MODE)
+                files.write_atomic(self.crl_path, x509.build_crl_bundle(authorities, crl_validity_days, now),
+                                   CERTIFICATE_MODE)
 
 
-def sign_batch(ca, requests, policy, crl_validity_days, check_mode, now=None):
+def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=None):
     now = now or x509.utcnow()
-    cert, key, index = ca.load()
-    certificates, reasons, refused = x509.sign_requests(requests, cert, key, policy, index, now)
+    ca = ca_files.load()
+    certificates, reasons, refused = x509.sign_requests(requests, ca.cert, ca.key, policy, ca.index, now)
     changes = ["issued a certificate to %s because %s" % item for item in sorted(reasons.items())]
-    ca.save(index, cert, key, crl_validity_days, changes, check_mode, now)
+    if changes:
+        ca_files.write_index(ca, check_mode)
+    ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
     return {"changed": bool(changes), "changes": changes, "certificates": certificates,
-            "reasons": reasons, "refused": refused, "revoked_hosts": sorted(index.revoked_hosts)}
+            "reasons": reasons, "refused": refused, "revoked_hosts": sorted(ca.index.revoked_hosts)}
 
 
-def revoke(ca, hosts, serials, unrevoke_hosts, reason, crl_validity_days, check_mode, now=None):
+def revoke(ca_files, hosts, serials, unrevoke_hosts, reason, crl_validity_days, check_mode, now=None):
     now = now or x509.utcnow()
-    cert, key, index = ca.load()
+    ca = ca_files.load()
+    index = ca.index
     changes = []
     try:
         for host in hosts:
@@ -158,10 +259,110 @@ def revoke(ca, hosts, serials, unrevoke_hosts, reason, crl_validity_days, check_
     for host in unrevoke_hosts:
         if index.unrevoke_host(host):
             changes.append("host %s may have certificates again" % host)
-    ca.save(index, cert, key, crl_validity_days, changes, check_mode, now)
+    if changes:
+        ca_files.write_index(ca, check_mode)
+    ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
     return {"changed": bool(changes), "changes": changes,
             "revoked_hosts": sorted(index.revoked_hosts),
+            "hosts_to_reissue": index.hosts_without_usable_certificate(),
             "revoked_serials": sorted("%x" % int(e["serial"], 16) for e in index.certificates if e["status"] == "revoked")}
+
+
+def _introduce(ca_files, state, new_ca, check_mode, now, changes):
+    if state in (PREVIOUS, INTERRUPTED):
+        raise x509.CertificateError(
+            "a new CA was already promoted; finish that rotation with the step retire before introducing another")
+    if state == NEXT:
+        return
+    ca_files.load()  # the signing CA must be readable (and the passphrase right) before anything is added
+    key = x509.generate_private_key(new_ca["key_type"])
+    cert = x509.build_ca_certificate(key, new_ca["common_name"], new_ca["validity_days"], now)
+    changes.append("introduced the new CA %s: trusted from now on, signing from the step promote"
+                   % cert.subject.rfc4514_string())
+    if not check_mode:
+        key_path, certificate_path = ca_files.companion(NEXT)
+        files.write_atomic(key_path, x509.private_key_to_pem(key, ca_files.passphrase), PRIVATE_KEY_MODE)
+        files.write_atomic(certificate_path, x509.certificate_to_pem(cert), CERTIFICATE_MODE)
+
+
+def _promote(ca_files, state, check_mode, now, changes):
+    if state is None:
+        raise x509.CertificateError("no new CA was introduced: take the rotation step introduce first")
+    if state == PREVIOUS:
+        return
+    next_key_path, next_certificate_path = ca_files.companion(NEXT)
+    if state == NEXT:
+        ca = ca_files.load()
+        new_cert = ca.companion[1]
+        if x509.not_valid_after(new_cert) <= now:
+            raise x509.CertificateError("the new CA certificate %s expired on %s; introduce another one"
+                                        % (next_certificate_path, x509.not_valid_after(new_cert).isoformat()))
+        changes.append("promoted the new CA %s: it signs from now on; the old CA %s stays trusted until "
+                       "the step retire" % (new_cert.subject.rfc4514_string(), ca.cert.subject.rfc4514_string()))
+        if check_mode:
+            return
+        # Which CA issued what must be on record before the new CA takes the signing files.
+        ca_files.write_index(ca, check_mode)
+        previous_key_path, previous_certificate_path = ca_files.companion(PREVIOUS)
+        files.write_atomic(previous_key_path, files.read_or_none(ca_files.key_path), PRIVATE_KEY_MODE)
+        files.write_atomic(previous_certificate_path, files.read_or_none(ca_files.certificate_path), CERTIFICATE_MODE)
+    else:
+        changes.append("finished the interrupted promotion of the new CA")
+        if check_mode:
+            return
+    for source, target in ((next_key_path, ca_files.key_path), (next_certificate_path, ca_files.certificate_path)):
+        if files.read_or_none(source) is not None:
+            os.rename(source, target)
+
+
+def _retire(ca_files, state, check_mode, changes):
+    if state in (NEXT, INTERRUPTED):
+        raise x509.CertificateError("the new CA is not promoted yet: take the rotation step promote first")
+    if state is None:
+        return
+    ca = ca_files.load()
+    old_cert = ca.companion[1]
+    old_id = x509.ca_key_id(old_cert)
+    holders = ca.index.holders_of_valid_certificates(old_id)
+    if holders:
+        raise x509.CertificateError(
+            "the old CA cannot be retired yet: %s still hold%s a valid certificate it issued; give them new "
+            "certificates (the step promote, or playbooks/renew.yml) or revoke them first"
+            % (", ".join(holders), "s" if len(holders) == 1 else ""))
+    key_path, certificate_path = ca_files.companion(PREVIOUS)
+    kept_as = companion_path(ca_files.certificate_path, "retired-" + old_id[:16])
+    changes.append("retired the old CA %s: its key is deleted, its certificate kept as %s"
+                   % (old_cert.subject.rfc4514_string(), kept_as))
+    if not check_mode:
+        os.unlink(key_path)
+        os.rename(certificate_path, kept_as)
+
+
+def rotate(ca_files, step, trust_bundle_path, new_ca, crl_validity_days, check_mode, now=None):
+    """Take one step of a CA rotation, then bring the CRLs and the trust bundle up to date.
+
+    ``step`` is one of ROTATION_STEPS; ``new_ca`` holds ``common_name``, ``key_type`` and
+    ``validity_days`` for the CA that the step introduce creates.
+    """
+    now = now or x509.utcnow()
+    changes = []
+    state = ca_files.rotation_state()
+    if step == "introduce":
+        _introduce(ca_files, state, new_ca, check_mode, now, changes)
+    elif step == "promote":
+        _promote(ca_files, state, check_mode, now, changes)
+    elif step == "retire":
+        _retire(ca_files, state, check_mode, changes)
+    else:
+        raise x509.CertificateError("unknown rotation step %r; choose one of %s" % (step, ", ".join(ROTATION_STEPS)))
+    if check_mode and changes:
+        # The files the step would write do not exist; what follows from them is implied.
+        return {"changed": True, "changes": changes, "state": ROTATION_STATES[state]}
+    ca = ca_files.load()
+    ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
+    _ensure_trust_bundle(trust_bundle_path, ca.certificates(), check_mode, changes)
+    return {"changed": bool(changes), "changes": changes, "state": ROTATION_STATES[ca_files.rotation_state()],
+            "trusted": [cert.subject.rfc4514_string() for cert in ca.certificates()]}
 
 
 def ca_files_argument_spec():

@@ -15,6 +15,7 @@ __metaclass__ = type
 import collections
 import datetime
 import ipaddress
+import re
 import traceback
 
 try:
@@ -167,6 +168,21 @@ def _subject(common_name):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
+def ca_key_id(ca_cert_or_key):
+    """The hexadecimal key identifier of a CA (of its certificate or its private key)."""
+    return x509.SubjectKeyIdentifier.from_public_key(ca_cert_or_key.public_key()).digest.hex()
+
+
+def _ca_subject(common_name, key):
+    # Two generations of the CA are trusted side by side during a rotation. Each gets a
+    # name of its own, so that no TLS library has to tell them apart by key identifier
+    # when it looks up an issuer or a CRL.
+    return x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, ca_key_id(key)[:16]),
+    ])
+
+
 def common_name_of(name):
     values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return values[0].value if values else None
@@ -186,10 +202,11 @@ def _key_usage(signs_certificates, rsa_key):
 def build_ca_certificate(key, common_name, validity_days, now=None):
     now = now or utcnow()
     public_key = key.public_key()
+    subject = _ca_subject(common_name, key)
     return (
         x509.CertificateBuilder()
-        .subject_name(_subject(common_name))
-        .issuer_name(_subject(common_name))
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
@@ -368,6 +385,7 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
     for request in requests:
         holders.setdefault(request["name"].lower(), request["name"])
     authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
+    ca_id = ca_key_id(ca_cert)
     for request in requests:
         name = request["name"]
         if name in certificates or name in refused:
@@ -399,7 +417,7 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
         cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, now, serial, authority_key_id)
         # The certificate carries the request's names unchanged.
         index.record(name, serial, cert.subject.rfc4514_string(), names, request["usage"],
-                     iso(not_valid_before(cert)), iso(not_valid_after(cert)))
+                     iso(not_valid_before(cert)), iso(not_valid_after(cert)), ca_id)
         reasons[name] = reason
         certificates[name] = certificate_to_pem(cert)
     return certificates, reasons, refused
@@ -429,6 +447,32 @@ def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None):
             .build()
         )
     return builder.sign(ca_key, _signature_hash(ca_key))
+
+
+_PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----\s*", re.DOTALL)
+
+
+def build_crl_bundle(authorities, validity_days, now=None):
+    """One PEM file with a CRL for each ``(ca_cert, ca_key, withdrawn)``, in that order.
+
+    During a CA rotation the hosts trust two CAs; each publishes its own CRL.
+    """
+    return "".join(crl_to_pem(build_crl(cert, key, withdrawn, validity_days, now))
+                   for cert, key, withdrawn in authorities)
+
+
+def crl_bundle_problem(current_pem, authorities, now=None):
+    """Why the CRL file must be rewritten for ``(ca_cert, ca_key, withdrawn)``, or None."""
+    if current_pem is None:
+        return "there is no CRL"
+    blocks = _PEM_CRL.findall(current_pem)
+    if len(blocks) != len(authorities):
+        return "the CRL file holds %d CRLs for %d CAs" % (len(blocks), len(authorities))
+    for block, (cert, _key, withdrawn) in zip(blocks, authorities):
+        problem = crl_problem(block, cert, withdrawn, now)
+        if problem is not None:
+            return problem
+    return None
 
 
 def crl_problem(current_pem, ca_cert, withdrawn, now=None):

@@ -54,6 +54,13 @@ options:
     description: Validity of a newly issued CA certificate, in days.
     type: int
     default: 3650
+  trust_bundle_path:
+    description:
+      - Where to keep the trust bundle, the CA certificates every host trusts (PEM, mode C(0644)).
+        Outside a CA rotation it holds the CA certificate alone; during one, both CAs
+        (see M(auditlog.fleet.x509_ca_rotate)).
+      - Not written when unset.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -61,6 +68,7 @@ EXAMPLES = r"""
   auditlog.fleet.x509_ca:
     private_key_path: /var/lib/auditlog-ca/ca.key
     certificate_path: /var/lib/auditlog-ca/ca.pem
+    trust_bundle_path: /var/lib/auditlog-ca/trust.pem
     common_name: Example Corp audit logging CA
 """
 
@@ -91,6 +99,7 @@ def main():
             common_name=dict(type="str", default="auditlog.fleet CA"),
             key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
             validity_days=dict(type="int", default=3650),
+            trust_bundle_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -113,6 +122,7 @@ def main():
             validity_days=params["validity_days"],
             check_mode=module.check_mode,
             passphrase=params["private_key_passphrase"],
+            trust_bundle_path=params["trust_bundle_path"],
         )
     except (x509.CertificateError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))

@@ -193,6 +193,18 @@ def test_revoking_a_host_lists_it_in_the_crl_and_refuses_it(tmp_path, ca_files):
     assert back["changed"] and back["revoked_hosts"] == []
 
 
+def test_a_host_whose_certificate_was_revoked_by_serial_is_named_for_reissue(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", "c"), POLICY, 30, False)["certificates"]
+    serial_of_a = x509.load_certificate(issued["a"]).serial_number
+    result = pki.revoke(ca_files, ["c"], [serial_of_a], [], "key leaked", 30, False)
+    # c is revoked as a host: it gets nothing. a only lost one certificate.
+    assert result["hosts_to_reissue"] == ["a"]
+    assert pki.revoke(ca_files, [], [serial_of_a], [], "key leaked", 30, False)["hosts_to_reissue"] == ["a"]
+    renewed = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False)
+    assert renewed["reasons"] == {"a": "the certificate was revoked"}
+    assert pki.revoke(ca_files, [], [], [], "", 30, False)["hosts_to_reissue"] == []
+
+
 def test_revoking_an_unknown_serial_is_an_error(ca_files):
     with pytest.raises(x509.CertificateError, match="serial ff was not issued by this CA"):
         pki.revoke(ca_files, [], [0xFF], [], "x", 30, False)
@@ -203,3 +215,143 @@ def test_a_corrupt_index_is_named(tmp_path, ca_files):
         handle.write("{not json")
     with pytest.raises(x509.CertificateError, match="index.json is not valid JSON"):
         pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)
+
+
+# --- CA rotation ---------------------------------------------------------------------
+
+NEW_CA = {"common_name": "Test CA", "key_type": "ecdsa-p256", "validity_days": 3650}
+
+
+def rotate(ca_files, step, check_mode=False):
+    return pki.rotate(ca_files, step, trust_path(ca_files), NEW_CA, 30, check_mode)
+
+
+def trust_path(ca_files):
+    return os.path.join(os.path.dirname(ca_files.index_path), "trust.pem")
+
+
+def pem_blocks(path, label="CERTIFICATE"):
+    return open(path).read().count("-----BEGIN %s-----" % label)
+
+
+def issuer_of(pem):
+    return x509.load_certificate(pem).issuer
+
+
+def subject_of(path):
+    return x509.load_certificate(open(path, "rb").read()).subject
+
+
+def test_the_ca_role_writes_a_trust_bundle_of_one_ca(tmp_path, ca_files):
+    bundle = str(tmp_path / "trust.pem")
+    first = pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                          passphrase="pw", trust_bundle_path=bundle)
+    assert first["changed"] and open(bundle).read() == open(ca_files.certificate_path).read()
+    again = pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                          passphrase="pw", trust_bundle_path=bundle)
+    assert not again["changed"]
+
+
+def test_a_rotation_keeps_every_host_trusted_at_every_step(tmp_path, ca_files):
+    old_subject = subject_of(ca_files.certificate_path)
+    old_certificates = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+
+    introduced = rotate(ca_files, "introduce")
+    assert introduced["changed"] and introduced["state"] == "introduced"
+    next_key, next_certificate = ca_files.companion(pki.NEXT)
+    assert mode_of(next_key) == 0o600 and open(next_key).read().startswith("-----BEGIN ENCRYPTED PRIVATE KEY")
+    assert pem_blocks(trust_path(ca_files)) == 2 and pem_blocks(ca_files.crl_path, "X509 CRL") == 2
+    new_subject = subject_of(next_certificate)
+    assert new_subject != old_subject
+    # Introduced, the new CA signs nothing yet: the hosts keep their certificates.
+    kept = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=old_certificates), POLICY, 30, False)
+    assert not kept["changed"] and kept["certificates"] == old_certificates
+    assert not rotate(ca_files, "introduce")["changed"]
+    with pytest.raises(x509.CertificateError, match="not promoted yet"):
+        rotate(ca_files, "retire")
+
+    bundle_before = open(trust_path(ca_files)).read()
+    promoted = rotate(ca_files, "promote")
+    assert promoted["changed"] and promoted["state"] == "promoted"
+    assert subject_of(ca_files.certificate_path) == new_subject
+    assert subject_of(ca_files.companion(pki.PREVIOUS)[1]) == old_subject
+    assert open(trust_path(ca_files)).read() == bundle_before, "a promotion must not change what the hosts trust"
+    assert not rotate(ca_files, "promote")["changed"]
+
+    renewed = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=old_certificates), POLICY, 30, False)
+    assert renewed["reasons"] == {"a": "the certificate was issued by another CA", "b": "the certificate was issued by another CA"}
+    assert all(issuer_of(pem) == new_subject for pem in renewed["certificates"].values())
+    # The old CA's CRL now lists the certificates it issued, which the new ones superseded.
+    crls = [x509.x509.load_pem_x509_crl(block) for block in x509._PEM_CRL.findall(open(ca_files.crl_path, "rb").read())]
+    old_crl = [crl for crl in crls if crl.issuer == old_subject][0]
+    assert sorted(r.serial_number for r in old_crl) == sorted(
+        x509.load_certificate(pem).serial_number for pem in old_certificates.values())
+
+    retired = rotate(ca_files, "retire")
+    assert retired["changed"] and retired["state"] == "none"
+    assert retired["trusted"] == [new_subject.rfc4514_string()]
+    assert pem_blocks(trust_path(ca_files)) == 1 and subject_of(trust_path(ca_files)) == new_subject
+    assert pem_blocks(ca_files.crl_path, "X509 CRL") == 1
+    assert not os.path.exists(ca_files.companion(pki.PREVIOUS)[0])
+    assert not os.path.exists(ca_files.companion(pki.PREVIOUS)[1])
+    assert len([name for name in os.listdir(str(tmp_path)) if name.startswith("ca.retired-")]) == 1
+    assert not rotate(ca_files, "retire")["changed"]
+    again = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=renewed["certificates"]), POLICY, 30, False)
+    assert not again["changed"]
+
+
+def test_the_old_ca_is_not_retired_while_a_host_holds_its_certificate(tmp_path, ca_files):
+    old_certificates = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    # An index written before issuers were recorded.
+    index = open(ca_files.index_path).read().replace('"ca": ', '"ca_was": ')
+    with open(ca_files.index_path, "w") as handle:
+        handle.write(index)
+    rotate(ca_files, "introduce")
+    rotate(ca_files, "promote")
+    pki.sign_batch(ca_files, requests_for(tmp_path, "a", certificates=old_certificates), POLICY, 30, False)
+    with pytest.raises(x509.CertificateError, match=r"b still holds a valid certificate it issued"):
+        rotate(ca_files, "retire")
+    assert os.path.exists(ca_files.companion(pki.PREVIOUS)[0])
+    pki.revoke(ca_files, ["b"], [], [], "decommissioned", 30, False)
+    assert rotate(ca_files, "retire")["state"] == "none"
+
+
+def test_rotation_steps_out_of_order_are_named(ca_files):
+    with pytest.raises(x509.CertificateError, match="no new CA was introduced"):
+        rotate(ca_files, "promote")
+    # With no rotation under way, retire only publishes what a new CA lacks (CRL, trust bundle).
+    settled = rotate(ca_files, "retire")
+    assert settled["state"] == "none" and not any("retired" in change for change in settled["changes"])
+    assert not rotate(ca_files, "retire")["changed"]
+    rotate(ca_files, "introduce")
+    rotate(ca_files, "promote")
+    with pytest.raises(x509.CertificateError, match="finish that rotation with the step retire"):
+        rotate(ca_files, "introduce")
+
+
+def test_rotation_in_check_mode_writes_nothing(ca_files):
+    pki.rotate(ca_files, "introduce", trust_path(ca_files), NEW_CA, 30, False)
+    before = sorted(os.listdir(os.path.dirname(ca_files.index_path)))
+    result = rotate(ca_files, "promote", check_mode=True)
+    assert result["changed"] and result["state"] == "introduced"
+    assert sorted(os.listdir(os.path.dirname(ca_files.index_path))) == before
+
+
+def test_an_interrupted_promotion_is_finished_by_promoting_again(tmp_path, ca_files):
+    rotate(ca_files, "introduce")
+    new_subject = subject_of(ca_files.companion(pki.NEXT)[1])
+    # A crash after the old CA was copied aside, before the new one took its place.
+    for source, target in zip((ca_files.key_path, ca_files.certificate_path), ca_files.companion(pki.PREVIOUS)):
+        with open(source, "rb") as handle, open(target, "wb") as copy:
+            copy.write(handle.read())
+    os.rename(ca_files.companion(pki.NEXT)[0], ca_files.key_path)
+    with pytest.raises(x509.CertificateError, match="promotion of the new CA was interrupted"):
+        pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)
+    result = rotate(ca_files, "promote")
+    assert result["state"] == "promoted" and "finished the interrupted promotion of the new CA" in result["changes"]
+    assert subject_of(ca_files.certificate_path) == new_subject
+
+
+def test_the_companion_of_a_file_sits_beside_it():
+    assert pki.companion_path("/var/lib/auditlog-ca/ca.key", "next") == "/var/lib/auditlog-ca/ca.next.key"
+    assert pki.companion_path("/srv/ca/signing", "previous") == "/srv/ca/signing.previous"

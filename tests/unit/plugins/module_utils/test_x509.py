@@ -3,6 +3,7 @@ import ipaddress
 
 import pytest
 from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -143,10 +144,25 @@ def test_certificate_from_another_ca_is_replaced(ca, host_key):
     assert reason == "the certificate was issued by another CA"
 
 
-def test_same_ca_name_but_other_key_is_replaced(ca, host_key):
+def test_two_generations_of_a_ca_have_different_names(ca):
+    # Trusted side by side during a rotation, they must not be told apart by key id alone.
+    successor_key = x509.generate_private_key("ecdsa-p256")
+    successor = x509.build_ca_certificate(successor_key, "Test CA", 3650, NOW)
+    assert x509.common_name_of(successor.subject) == x509.common_name_of(ca[0].subject) == "Test CA"
+    assert successor.subject != ca[0].subject
+
+
+def test_same_ca_subject_but_other_key_is_replaced(ca, host_key):
+    # A CA made before CA subjects carried the key id, or an impostor copying the subject.
     impostor_key = x509.generate_private_key("ecdsa-p256")
-    impostor = (x509.build_ca_certificate(impostor_key, "Test CA", 3650, NOW), impostor_key)
-    foreign, dummy = sign_one(impostor, request(host_key))
+    impostor_cert = (
+        cx509.CertificateBuilder().subject_name(ca[0].subject).issuer_name(ca[0].subject)
+        .public_key(impostor_key.public_key()).serial_number(1)
+        .not_valid_before(NOW - datetime.timedelta(days=1)).not_valid_after(NOW + datetime.timedelta(days=3650))
+        .add_extension(cx509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(impostor_key, hashes.SHA256())
+    )
+    foreign, dummy = sign_one((impostor_cert, impostor_key), request(host_key))
     dummy, reason = sign_one(ca, request(host_key, certificate=foreign))
     assert reason == "the certificate was issued by another CA key"
 
@@ -263,14 +279,16 @@ def test_crl_lists_revoked_and_superseded_until_they_expire(ca, host_key):
     other_key = x509.generate_private_key("ecdsa-p256")
     third, dummy = sign_one(ca, request(other_key, name="client2", names=("client2",)), index=index)
     index.revoke_host("client2", "decommissioned", x509.iso(NOW))
-    withdrawn = index.withdrawn(x509.iso(NOW))
+    withdrawn = index.withdrawn(x509.iso(NOW), x509.ca_key_id(ca[0]))
     crl = x509.build_crl(ca[0], ca[1], withdrawn, 30, NOW)
     listed = {r.serial_number: r.extensions.get_extension_for_class(cx509.CRLReason).value.reason for r in crl}
     assert listed == {serial_of(first): cx509.ReasonFlags.superseded, serial_of(third): cx509.ReasonFlags.unspecified}
     assert crl.is_signature_valid(ca[0].public_key())
     assert x509.crl_problem(x509.crl_to_pem(crl).encode(), ca[0], withdrawn, NOW) is None
     after_expiry = x509.iso(NOW + datetime.timedelta(days=400))
-    assert index.withdrawn(after_expiry) == []
+    assert index.withdrawn(after_expiry, x509.ca_key_id(ca[0])) == []
+    other_ca_key = x509.generate_private_key("ecdsa-p256")
+    assert index.withdrawn(x509.iso(NOW), x509.ca_key_id(other_ca_key)) == []
 
 
 def test_crl_is_rewritten_when_it_must_be(ca):
