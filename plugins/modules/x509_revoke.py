@@ -67,6 +67,13 @@ revoked_hosts:
   returned: always
   type: list
   elements: str
+hosts_to_reissue:
+  description:
+    - Hosts that are not revoked but whose newest certificate is (revoked by serial). They need
+      a new certificate, best before the servers install the new CRL.
+  returned: always
+  type: list
+  elements: str
 revoked_serials:
   description: Every revoked certificate serial now (hexadecimal).
   returned: always
