@@ -11,9 +11,10 @@ name: syslog_targets
 short_description: Turn inventory names of central servers into the client role's server list
 version_added: 0.1.0
 description:
-  - Makes one entry per server, C({name, port}), where C(port) is the server's own
-    C(syslog_server_tls_port) from O(hostvars) when its inventory sets one, else 6514.
-positional: hostvars
+  - Makes one entry per server, C({name, port, transport}). C(port) is the server's own
+    C(syslog_server_tls_port) (transport C(tls)) or C(syslog_server_relp_port) (transport
+    C(relp)) from O(hostvars) when its inventory sets one, else 6514 or 2514.
+positional: hostvars, transport
 options:
   _input:
     description: Inventory names of the central servers.
@@ -23,6 +24,10 @@ options:
   hostvars:
     description: The play's C(hostvars), to read each server's port. Optional.
     type: dict
+  transport:
+    description: How the clients send, C(tls) (RFC 5425) or C(relp) (RELP over TLS).
+    type: str
+    default: tls
 author: auditlog.fleet contributors (@auditlog)
 """
 
@@ -32,23 +37,27 @@ syslog_client_servers: "{{ groups['syslog_servers'] | auditlog.fleet.syslog_targ
 
 RETURN = r"""
 _value:
-  description: One dict per server with C(name) and C(port).
+  description: One dict per server with C(name), C(port) and C(transport).
   type: list
   elements: dict
 """
 
 from ansible.errors import AnsibleFilterError
 
-DEFAULT_TLS_PORT = 6514
+# transport: (the server role's variable for its port, the default port)
+PORTS = {"tls": ("syslog_server_tls_port", 6514), "relp": ("syslog_server_relp_port", 2514)}
 
 
-def syslog_targets(names, hostvars=None):
+def syslog_targets(names, hostvars=None, transport="tls"):
     if isinstance(names, str) or not isinstance(names, (list, tuple)):
         raise AnsibleFilterError("syslog_targets expects a list of inventory names, got %r" % (names,))
+    if transport not in PORTS:
+        raise AnsibleFilterError("unknown transport %r; choose one of %s" % (transport, ", ".join(sorted(PORTS))))
+    variable, default = PORTS[transport]
     targets = []
     for name in names:
         own = (hostvars or {}).get(name) or {}
-        targets.append({"name": name, "port": int(own.get("syslog_server_tls_port", DEFAULT_TLS_PORT))})
+        targets.append({"name": name, "port": int(own.get(variable, default)), "transport": transport})
     return targets
 
 
