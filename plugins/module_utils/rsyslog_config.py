@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import glob
 import os
+import re
 import shutil
 
 
@@ -28,12 +29,12 @@ def stage(main_config, dest, content, workdir):
     """
     main_config = os.path.abspath(main_config)
     dest = os.path.abspath(dest)
-    with open(main_config) as handle:
-        main_text = handle.read()
     staged_main = os.path.join(workdir, os.path.basename(main_config))
     if dest == main_config:
         main_text = content
     else:
+        with open(main_config) as handle:
+            main_text = handle.read()
         include_dir = os.path.dirname(dest)
         if include_dir + "/" not in main_text:
             raise ConfigError(
@@ -58,6 +59,63 @@ def missing_paths(paths):
     return [path for path in paths if not os.access(path, os.R_OK)]
 
 
+_OBJECT_START = re.compile(r"\b(input|action)\s*\(", re.IGNORECASE)
+_NAME_AUTHENTICATION = re.compile(
+    r"\b(streamDriver\.?authMode\s*=\s*\"x509/name\"|tls\.authMode\s*=\s*\"name\")", re.IGNORECASE)
+_PEERS = re.compile(r"\b(permittedPeers?|tls\.permittedPeer|streamDriverPermittedPeers)\s*=\s*[\"\[]", re.IGNORECASE)
+
+
+def _without_comments(text):
+    """The text with every # comment blanked out (a # inside a quoted string is kept)."""
+    kept = []
+    quote = None
+    in_comment = False
+    for char in text:
+        if in_comment:
+            if char == "\n":
+                in_comment = False
+                kept.append(char)
+            continue
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            in_comment = True
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def _objects(text):
+    """The parameter text of every input(...) and action(...) statement, with its line number."""
+    for match in _OBJECT_START.finditer(text):
+        depth, quote, position = 1, None, match.end()
+        while position < len(text) and depth:
+            char = text[position]
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            position += 1
+        yield text.count("\n", 0, match.start()) + 1, text[match.end():position - 1]
+
+
+def unchecked_names(content):
+    """Line numbers of inputs and actions that authenticate by name but permit no peer.
+
+    rsyslogd -N1 accepts them; the running rsyslog then refuses every peer, or, for some
+    drivers, checks no name at all.
+    """
+    text = _without_comments(content)
+    return [line for line, parameters in _objects(text)
+            if _NAME_AUTHENTICATION.search(parameters) and not _PEERS.search(parameters)]
+
+
 def check(rsyslogd, main_config, dest, content, required_paths, workdir, run):
     """Raise ConfigError with rsyslog's own words unless the candidate passes every check.
 
@@ -67,9 +125,14 @@ def check(rsyslogd, main_config, dest, content, required_paths, workdir, run):
     if missing:
         raise ConfigError("the configuration needs files that do not exist or cannot be read: %s"
                           % ", ".join(missing))
+    unchecked = unchecked_names(content)
+    if unchecked:
+        raise ConfigError("%s authenticates peers by name but permits no peer (line %s): set the permitted peers"
+                          % (dest, ", ".join(str(line) for line in unchecked)))
     staged_main = stage(main_config, dest, content, workdir)
     rc, out, err = run([rsyslogd, "-N1", "-f", staged_main])
     if rc != 0:
-        report = (err or out).strip().replace(workdir + "/include.d/", os.path.dirname(dest) + "/")
+        report = (err or out).strip().replace(staged_main, os.path.abspath(main_config))
+        report = report.replace(workdir + "/include.d/", os.path.dirname(os.path.abspath(dest)) + "/")
         raise ConfigError("rsyslogd -N1 rejected the configuration with %s in place (exit %d): %s"
                           % (dest, rc, report))

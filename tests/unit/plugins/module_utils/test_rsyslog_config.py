@@ -83,3 +83,49 @@ def test_missing_certificate_is_caught_before_rsyslogd(tree, tmp_path):
 def test_rsyslogd_is_installed():
     # The tests above need the real rsyslogd; make deps installs it.
     assert os.access(RSYSLOGD, os.X_OK)
+
+
+def test_a_main_configuration_of_its_own_is_checked_before_it_exists(tmp_path):
+    conf = tmp_path / "receiver.conf"
+    work = tmp_path / "check"
+    work.mkdir()
+    content = 'global(workDirectory="%s")\n*.* %s/all.log\n' % (tmp_path, tmp_path)
+    rsyslog_config.check(RSYSLOGD, str(conf), str(conf), content, [], str(work), run)
+    assert not conf.exists()
+
+
+NAMED_INPUT = """\
+module(load="imtcp")
+# a comment (with a parenthesis
+input(type="imtcp" port="6514"
+      streamDriver.name="gtls" streamDriver.mode="1"
+      streamDriver.authMode="x509/name"{peers})
+"""
+
+
+def test_name_authentication_without_peers_is_found():
+    assert rsyslog_config.unchecked_names(NAMED_INPUT.format(peers="")) == [3]
+
+
+@pytest.mark.parametrize("peers", [' permittedPeer=["client1", "client2"]', ' permittedPeer="client1"'])
+def test_name_authentication_with_peers_passes(peers):
+    assert rsyslog_config.unchecked_names(NAMED_INPUT.format(peers=peers)) == []
+
+
+def test_relp_and_omfwd_peers_are_recognised():
+    content = """\
+action(type="omrelp" target="s1" tls="on" tls.authMode="name" tls.permittedPeer=["s1"])
+action(type="omfwd" target="s1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="s1")
+action(type="omrelp" target="s2" tls="on" tls.authMode="name")
+"""
+    assert rsyslog_config.unchecked_names(content) == [3]
+
+
+def test_a_quoted_hash_or_parenthesis_does_not_confuse_the_scan():
+    content = 'template(name="t" type="string" string="#(%msg%")\naction(type="omfwd" template="t" StreamDriverAuthMode="x509/name")\n'
+    assert rsyslog_config.unchecked_names(content) == [2]
+
+
+def test_name_authentication_without_peers_is_refused_before_rsyslogd(tree, tmp_path):
+    with pytest.raises(rsyslog_config.ConfigError, match="permits no peer"):
+        check(tree, tmp_path, NAMED_INPUT.format(peers=""))
