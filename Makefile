@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 COLLECTION_LINK := build/collections/ansible_collections/auditlog/fleet
+# promtool checks the alert rules and the metrics files; taken from Debian's prometheus
+# package without installing it (which would start a Prometheus server).
+PROMTOOL := build/prometheus/usr/bin/promtool
 SANITY_ROOT := build/sanity/ansible_collections/auditlog/fleet
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
@@ -14,7 +17,7 @@ help:
 	@echo "make test      unit tests, ansible-lint, ansible-test sanity, Molecule"
 	@echo "make bench-signing   certificate issuance for 1,000 hosts against a bare cryptography loop"
 
-deps: host-deps venv $(COLLECTION_LINK)
+deps: host-deps venv $(COLLECTION_LINK) $(PROMTOOL)
 
 host-deps:
 	@bash tests/lab/podman-setup.sh
@@ -25,6 +28,14 @@ venv: $(BIN)/.installed
 $(BIN)/.installed: requirements/test.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	touch $@
+
+$(PROMTOOL):
+	rm -rf build/prometheus-deb && mkdir -p build/prometheus-deb
+	cd build/prometheus-deb && { apt-get download prometheus 2>/dev/null || { apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb -x build/prometheus-deb/prometheus_*.deb build/prometheus
+	rm -f build/prometheus/usr/bin/prometheus
+	rm -rf build/prometheus-deb
 	touch $@
 
 $(COLLECTION_LINK):
@@ -45,6 +56,8 @@ test: unit lint sanity molecule
 
 unit: deps
 	$(BIN)/python -m pytest -q tests/unit
+	$(PROMTOOL) check rules roles/syslog_server/files/prometheus/auditlog-alerts.yml
+	$(PROMTOOL) test rules tests/prometheus/auditlog-alerts.test.yml
 
 lint: deps
 	$(BIN)/ansible-lint --profile production
