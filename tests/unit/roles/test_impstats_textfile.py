@@ -62,3 +62,14 @@ def test_the_file_is_rewritten_after_every_line(exporter, tmp_path, monkeypatch)
     assert ("rsyslog_queue_size", "auditlog_remote") in samples(output.read_text())
     assert oct(output.stat().st_mode & 0o777) == "0o644"
     assert [path.name for path in tmp_path.iterdir()] == ["auditlog_receiver.prom"]
+
+
+def test_disk_queue_bytes_are_summed_per_queue_file(exporter, tmp_path):
+    (tmp_path / "auditlog_server1.00000001").write_bytes(b"x" * 100)
+    (tmp_path / "auditlog_server1.00000002").write_bytes(b"x" * 50)
+    (tmp_path / "auditlog_server1.qi").write_bytes(b"x" * 10)
+    (tmp_path / "auditlog_server2.00000001").write_bytes(b"x" * 7)
+    metrics = exporter.Metrics("client", str(tmp_path))
+    values = samples(metrics.render())
+    assert values[("rsyslog_queue_disk_bytes", "auditlog_server1")] == 160
+    assert values[("rsyslog_queue_disk_bytes", "auditlog_server2")] == 7
