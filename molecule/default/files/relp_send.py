@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Send one syslog message over RELP with TLS and say whether the server acknowledged it.
 
 A probe for the tests: exit 0 when the server answered "200 OK" to the message, 1 when it
