@@ -23,6 +23,7 @@ attributes:
     description: Runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 options:
   root:
     description: The archive root, one directory per client.
