@@ -131,8 +131,7 @@ class ArchiveWatch(object):
         if rest:
             self.partial[key] = rest
         if newline:
-            for line in complete.split(b"\n"):
-                yield line
+            yield from complete.split(b"\n")
 
 
 def watch_for_strings(root, needles, positions, timeout, interval=0.2, clock=time.monotonic, now=time.time, sleep=time.sleep):

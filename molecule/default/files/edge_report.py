@@ -12,7 +12,7 @@ def main():
     for tag in tags:
         raw = tag.encode("utf-8")
         found = {"lines_with_injected": 0, "injected_inside_multi": 0, "forged_in": [],
-                 "bytes_exact": 0, "long_bodies": []}
+                 "bytes_exact": 0, "long_bodies": [], "plaintext": 0}
         for path in sorted(glob.glob(os.path.join(root, "*", "syslog.log"))):
             directory = os.path.basename(os.path.dirname(path))
             with open(path, "rb") as handle:
@@ -25,6 +25,8 @@ def main():
                         found["forged_in"].append(directory)
                     if raw + b" bytes \xff\xfe\xc3\x28 end" in line:
                         found["bytes_exact"] += 1
+                    if raw + b" plaintext" in line:
+                        found["plaintext"] += 1
                     if raw + b" long " in line:
                         body = line.rstrip(b"\n").split(raw + b" long ", 1)[1]
                         found["long_bodies"].append({"length": len(body), "whole": body == b"x" * 64000 + b" end"})
