@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+SCAN_BIN := build/scan-venv/bin
 COLLECTION_LINK := build/collections/ansible_collections/auditlog/fleet
 # promtool checks the alert rules and the metrics files; taken from Debian's prometheus
 # package without installing it (which would start a Prometheus server).
@@ -17,7 +18,7 @@ help:
 	@echo "make test      unit tests, ansible-lint, ansible-test sanity, Molecule"
 	@echo "make bench-signing   certificate issuance for 1,000 hosts against a bare cryptography loop"
 
-deps: host-deps venv $(COLLECTION_LINK) $(PROMTOOL)
+deps: host-deps venv $(SCAN_BIN)/.installed $(COLLECTION_LINK) $(PROMTOOL)
 
 host-deps:
 	@bash tests/lab/podman-setup.sh
@@ -28,6 +29,11 @@ venv: $(BIN)/.installed
 $(BIN)/.installed: requirements/test.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	touch $@
+
+$(SCAN_BIN)/.installed: requirements/scan.txt
+	python3 -m venv build/scan-venv
+	$(SCAN_BIN)/pip install --quiet --disable-pip-version-check -r requirements/scan.txt
 	touch $@
 
 $(PROMTOOL):

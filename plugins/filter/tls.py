@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: rsyslog_tls_policy
+short_description: The collection's TLS policy as an rsyslog string literal for a TLS library
+version_added: 0.2.0
+description:
+  - TLS 1.2 and 1.3 only, key exchange with forward secrecy (ECDHE), and only ciphers with
+    authenticated encryption (AES-GCM, ChaCha20-Poly1305, AES-CCM with a full-length tag);
+    no CBC and no SHA-1 MAC. Debian's defaults also accept TLS 1.0 and 1.1 with CBC ciphers.
+  - For C(gtls) (GnuTLS: rsyslog's gtls driver and RELP) a GnuTLS priority string, for the
+    parameters C(gnutlsPriorityString) and C(tls.priorityString); for C(ossl) OpenSSL
+    configuration commands, one per line, for C(gnutlsPriorityString).
+options:
+  _input:
+    description: The TLS library, C(gtls) or C(ossl).
+    type: str
+    required: true
+author: auditlog.fleet contributors (@auditlog)
+"""
+
+EXAMPLES = r"""
+# input(type="imtcp" ... gnutlsPriorityString="NORMAL:-VERS-ALL:...")
+policy: "{{ 'gtls' | auditlog.fleet.rsyslog_tls_policy }}"
+"""
+
+RETURN = r"""
+_value:
+  description: A double-quoted rsyslog string literal (lines of OpenSSL commands joined by C(\n)).
+  type: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+POLICIES = {
+    "gtls": ["NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+             ":-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM:+AES-256-CCM:+AES-128-CCM"],
+    "ossl": ["MinProtocol=TLSv1.2",
+             "CipherString=ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AESCCM:!AESCCM8"],
+}
+
+
+def rsyslog_tls_policy(library):
+    if library not in POLICIES:
+        raise AnsibleFilterError("unknown TLS library %r; choose one of %s" % (library, ", ".join(sorted(POLICIES))))
+    # rsyslog reads \n in a string literal as a line break; the policies hold no quote,
+    # backslash or dollar sign that would need escaping.
+    return '"%s"' % "\\n".join(POLICIES[library])
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"rsyslog_tls_policy": rsyslog_tls_policy}
