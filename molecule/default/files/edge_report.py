@@ -12,7 +12,8 @@ def main():
     for tag in tags:
         raw = tag.encode("utf-8")
         found = {"lines_with_injected": 0, "injected_inside_multi": 0, "forged_in": [],
-                 "bytes_exact": 0, "long_bodies": [], "plaintext": 0}
+                 "bytes_exact": 0, "long_bodies": [], "plaintext": 0,
+                 "structured_data": 0, "without_certificate": 0}
         for path in sorted(glob.glob(os.path.join(root, "*", "syslog.log"))):
             directory = os.path.basename(os.path.dirname(path))
             with open(path, "rb") as handle:
@@ -25,6 +26,11 @@ def main():
                         found["forged_in"].append(directory)
                     if raw + b" bytes \xff\xfe\xc3\x28 end" in line:
                         found["bytes_exact"] += 1
+                    # MSGID "-", then the structured data in its own field, then the message.
+                    if b' edge - - [interop@32473 client="python ssl"] ' + raw + b" structured" in line:
+                        found["structured_data"] += 1
+                    if raw + b" without certificate" in line:
+                        found["without_certificate"] += 1
                     if raw + b" plaintext" in line:
                         found["plaintext"] += 1
                     if raw + b" long " in line:
