@@ -14,8 +14,8 @@ description:
   - TLS 1.2 and 1.3 only, key exchange with forward secrecy (ECDHE), and only ciphers with
     authenticated encryption (AES-GCM, ChaCha20-Poly1305, AES-CCM with a full-length tag);
     no CBC and no SHA-1 MAC. Debian's defaults also accept TLS 1.0 and 1.1 with CBC ciphers.
-  - For C(gtls) (GnuTLS: rsyslog's gtls driver and RELP) a GnuTLS priority string, for the
-    parameters C(gnutlsPriorityString) and C(tls.priorityString); for C(ossl) OpenSSL
+  - For C(gtls) (GnuTLS, used by rsyslog's gtls driver and by RELP) a GnuTLS priority string,
+    for the parameters C(gnutlsPriorityString) and C(tls.priorityString); for C(ossl) OpenSSL
     configuration commands, one per line, for C(gnutlsPriorityString).
 options:
   _input:

@@ -30,8 +30,8 @@ def main():
         for version in OLD_VERSIONS + ("tls_1_2", "tls_1_3"):
             result = server["scan_result"][version + "_cipher_suites"]["result"]
             accepted[version] = [suite["cipher_suite"]["name"] for suite in result["accepted_cipher_suites"]]
-        print("%s: %s" % (target, "; ".join("%s %s" % (version, " ".join(names))
-                                             for version, names in accepted.items() if names)))
+        summary = "; ".join("%s %s" % (version, " ".join(names)) for version, names in accepted.items() if names)
+        print("%s: %s" % (target, summary))
         for version in OLD_VERSIONS:
             if accepted[version]:
                 failures.append("%s accepts %s" % (target, version))
