@@ -72,7 +72,7 @@ def client_files(root, client, since):
 def clients_in(root, wanted=None):
     """Client directories under ``root`` (all, or those in ``wanted``)."""
     names = sorted(name for name in os.listdir(root)
-                   if os.path.isdir(os.path.join(root, name)) and name != "lost+found")
+                   if os.path.isdir(os.path.join(root, name)) and name != "lost+found" and not name.startswith("."))
     if wanted:
         unknown = sorted(set(wanted) - set(names))
         if unknown:

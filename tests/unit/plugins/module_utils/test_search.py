@@ -26,8 +26,13 @@ def archive(tmp_path):
     other.mkdir()
     (other / "syslog.log").write_text(line("2026-11-22T09:00:00+00:00", "login dave", "c2") + "\n" + "garbage without time\n")
     (tmp_path / "lost+found").mkdir()
+    (tmp_path / ".seal").mkdir()
     (tmp_path / "filler").write_text("not a client")
     return tmp_path
+
+
+def test_only_client_directories_are_clients(archive):
+    assert search.clients_in(str(archive)) == ["10.0.0.5", "10.0.0.6"]
 
 
 def texts(records):

@@ -1,0 +1,275 @@
+import datetime
+import gzip
+import os
+import pathlib
+import stat
+
+import pytest
+
+from ansible_collections.auditlog.fleet.plugins.module_utils import seal
+
+SEALED_AT = "2026-11-23T10:00:00Z"
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """An archive root with three rotated files of two clients."""
+    for relative, text in (("10.0.0.5/syslog.log-20261120.gz", b"first day\n"),
+                           ("10.0.0.5/syslog.log-20261121.gz", b"second day\n"),
+                           ("10.0.0.6/syslog.log-20261121.gz", b"other client\n")):
+        path = tmp_path / relative
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(gzip.compress(text))
+    return str(tmp_path)
+
+
+def rotated(root):
+    return [os.path.relpath(os.path.join(directory, name), root)
+            for directory, _subdirectories, names in os.walk(root) for name in names if "syslog.log-" in name]
+
+
+def test_every_entry_links_to_the_one_before(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    assert [entry["seq"] for entry in entries] == [1, 2, 3]
+    assert entries[0]["prev"] == seal.GENESIS
+    assert [entry["prev"] for entry in entries[1:]] == [entry["hash"] for entry in entries[:-1]]
+    assert seal.chain_problems(entries) == []
+
+
+def test_extending_seals_only_new_files_and_keeps_the_links(archive):
+    entries = seal.extend([], archive, rotated(archive)[:1], SEALED_AT)
+    entries += seal.extend(entries, archive, rotated(archive), SEALED_AT)
+    assert len(entries) == 3 and len(set(entry["path"] for entry in entries)) == 3
+    assert seal.chain_problems(entries) == []
+    assert seal.extend(entries, archive, rotated(archive), SEALED_AT) == []
+
+
+def test_the_chain_survives_its_file_format(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    assert seal.parse_chain(seal.format_entries(entries)) == entries
+
+
+def test_an_altered_removed_or_moved_entry_breaks_the_chain(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    altered = [dict(entry) for entry in entries]
+    altered[1]["sha256"] = "0" * 64
+    assert seal.chain_problems(altered) == ["entry 2 (%s) was altered" % entries[1]["path"]]
+    assert "entry 2 has sequence number 3" in seal.chain_problems([entries[0], entries[2]])
+    moved = seal.chain_problems([entries[1], entries[0], entries[2]])
+    assert "entry 1 (%s) does not follow the entry before it" % entries[1]["path"] in moved
+
+
+def test_files_changed_after_sealing_are_named_by_what_happened(archive):
+    paths = sorted(rotated(archive))
+    entries = seal.extend([], archive, paths, SEALED_AT)
+    with open(os.path.join(archive, paths[0]), "r+b") as handle:
+        first = handle.read(1)
+        handle.seek(0)
+        handle.write(bytes([first[0] ^ 1]))
+    os.remove(os.path.join(archive, paths[1]))
+    with open(os.path.join(archive, paths[2]), "r+b") as handle:
+        handle.truncate(5)
+    assert seal.file_problems(archive, entries) == {
+        "modified": [paths[0]], "removed": [paths[1]], "truncated": [paths[2]]}
+
+
+def test_untouched_files_have_no_problems(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    assert seal.file_problems(archive, entries) == {"modified": [], "removed": [], "truncated": []}
+
+
+def test_a_signed_head_verifies_with_the_public_key_only(archive):
+    key = seal.new_private_key()
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    head = seal.sign_head(key, entries)
+    public = seal.public_key_pem(key).decode("ascii")
+    assert seal.head_problems(public, entries, head) == []
+    other = seal.public_key_pem(seal.new_private_key()).decode("ascii")
+    assert seal.head_problems(other, entries, head) == [
+        "the signature of the chain's head is not valid for this server's public key"]
+
+
+def test_a_chain_cut_after_signing_does_not_match_its_head(archive):
+    key = seal.new_private_key()
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    head = seal.sign_head(key, entries)
+    public = seal.public_key_pem(key).decode("ascii")
+    assert seal.head_problems(public, entries[:2], head) == [
+        "the signed head is entry 3, but the chain ends at entry 2"]
+
+
+def test_a_rebuilt_and_re_signed_chain_is_caught_by_the_pinned_head(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    pinned = {"seq": entries[-1]["seq"], "hash": entries[-1]["hash"]}
+    rebuilt = seal.extend([], archive, rotated(archive), "2026-11-24T00:00:00Z")
+    assert seal.chain_problems(rebuilt) == []
+    assert seal.pinned_problems(rebuilt, pinned) == ["entry 3 differs from the one recorded before: the chain was rebuilt"]
+    assert seal.pinned_problems(rebuilt[:1], pinned) == ["the chain has 1 entries, fewer than the 3 recorded before: it was cut or rebuilt"]
+    assert seal.pinned_problems(entries, pinned) == []
+
+
+def test_the_key_round_trips_and_other_key_types_are_refused():
+    key = seal.new_private_key()
+    loaded = seal.load_private_key(seal.private_key_pem(key))
+    assert seal.public_key_pem(loaded) == seal.public_key_pem(key)
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import serialization
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    with pytest.raises(seal.SealError, match="not an Ed25519 key"):
+        seal.load_private_key(other)
+
+
+def test_a_malformed_chain_line_is_reported_by_number():
+    first = seal.format_entries([seal.make_entry(1, "sealed", "a/syslog.log-1", 1, "0" * 64, SEALED_AT, seal.GENESIS)])
+    with pytest.raises(seal.SealError, match="chain line 2 is not JSON"):
+        seal.parse_chain(first + "not json\n")
+    with pytest.raises(seal.SealError, match="chain line 1 lacks one of"):
+        seal.parse_chain('{"seq": 1}\n')
+
+
+NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def state(tmp_path):
+    directory = tmp_path / "seal"
+    directory.mkdir()
+    return {"chain_path": str(directory / "chain.jsonl"), "head_path": str(directory / "head.json"),
+            "key_path": str(directory / "seal.key")}
+
+
+def seal_now(archive, state, now=NOW, check_mode=False):
+    return seal.seal_archive(archive, state["chain_path"], state["head_path"], state["key_path"], 90, now, check_mode)
+
+
+def verify(archive, state, public_key, pinned=None):
+    return seal.verify_archive(archive, state["chain_path"], state["head_path"], public_key, pinned)
+
+
+def no_tampering(report):
+    return all(not report[kind] for kind in ("removed", "truncated", "modified", "chain"))
+
+
+def test_the_first_run_makes_a_private_key_and_seals_every_rotation(archive, state):
+    result = seal_now(archive, state)
+    assert result["changed"] and [entry["event"] for entry in result["added"]] == ["sealed"] * 3
+    assert stat.S_IMODE(os.stat(state["key_path"]).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(state["chain_path"]).st_mode) == 0o600
+    assert result["head"]["seq"] == 3
+    assert no_tampering(verify(archive, state, result["public_key"]))
+
+
+def test_a_second_run_changes_nothing_and_a_new_rotation_is_sealed_next(archive, state):
+    public_key = seal_now(archive, state)["public_key"]
+    assert not seal_now(archive, state)["changed"]
+    (pathlib.Path(archive) / "10.0.0.6" / "syslog.log-20261122.gz").write_bytes(gzip.compress(b"next day\n"))
+    result = seal_now(archive, state)
+    assert [entry["path"] for entry in result["added"]] == ["10.0.0.6/syslog.log-20261122.gz"]
+    assert result["public_key"] == public_key
+
+
+def test_check_mode_writes_nothing(archive, state):
+    assert seal_now(archive, state, check_mode=True)["changed"]
+    assert not any(os.path.exists(path) for path in state.values())
+
+
+def test_the_current_file_and_other_names_are_not_sealed(archive, state):
+    (pathlib.Path(archive) / "10.0.0.5" / "syslog.log").write_bytes(b"still being written\n")
+    (pathlib.Path(archive) / "10.0.0.5" / "syslog.log-20261122").write_bytes(b"not compressed yet\n")
+    assert len(seal_now(archive, state)["added"]) == 3
+
+
+def test_verification_names_each_file_flipped_deleted_or_truncated(archive, state):
+    public_key = seal_now(archive, state)["public_key"]
+    paths = sorted(seal.rotated_files(archive))
+    with open(os.path.join(archive, paths[0]), "r+b") as handle:
+        handle.seek(10)
+        byte = handle.read(1)
+        handle.seek(10)
+        handle.write(bytes([byte[0] ^ 0x40]))
+    os.remove(os.path.join(archive, paths[1]))
+    with open(os.path.join(archive, paths[2]), "r+b") as handle:
+        handle.truncate(8)
+    report = verify(archive, state, public_key)
+    assert (report["modified"], report["removed"], report["truncated"]) == ([paths[0]], [paths[1]], [paths[2]])
+    assert report["chain"] == []
+
+
+def test_retention_is_recorded_once_the_file_is_old_enough(archive, state):
+    public_key = seal_now(archive, state)["public_key"]
+    path = sorted(seal.rotated_files(archive))[0]
+    os.remove(os.path.join(archive, path))
+    assert seal_now(archive, state, NOW + datetime.timedelta(days=10))["added"] == []
+    assert verify(archive, state, public_key)["removed"] == [path]
+    added = seal_now(archive, state, NOW + datetime.timedelta(days=90))["added"]
+    assert [(entry["event"], entry["path"]) for entry in added] == [("expired", path)]
+    assert no_tampering(verify(archive, state, public_key))
+
+
+def test_a_broken_chain_is_left_as_evidence(archive, state):
+    seal_now(archive, state)
+    with open(state["chain_path"]) as handle:
+        lines = handle.readlines()
+    with open(state["chain_path"], "w") as handle:
+        handle.writelines(lines[1:])
+    with pytest.raises(seal.SealError, match="is broken, so it is left as it is"):
+        seal_now(archive, state)
+    with open(state["chain_path"]) as handle:
+        assert handle.readlines() == lines[1:]
+
+
+def test_another_servers_key_and_a_rebuilt_chain_are_reported(archive, state):
+    first = seal_now(archive, state)
+    pinned = first["head"]
+    other_key = seal.public_key_pem(seal.new_private_key()).decode("ascii")
+    assert verify(archive, state, other_key)["chain"] == [
+        "the signature of the chain's head is not valid for this server's public key"]
+    for path in (state["chain_path"], state["head_path"]):
+        os.remove(path)
+    rebuilt = seal_now(archive, state, NOW + datetime.timedelta(hours=1))
+    report = verify(archive, state, rebuilt["public_key"], pinned)
+    assert report["chain"] == ["entry 3 differs from the one recorded before: the chain was rebuilt"]
+
+
+def test_rotations_nobody_sealed_are_listed(archive, state):
+    public_key = seal_now(archive, state)["public_key"]
+    (pathlib.Path(archive) / "10.0.0.5" / "syslog.log-20261199.gz").write_bytes(gzip.compress(b"planted\n"))
+    report = verify(archive, state, public_key)
+    assert report["unsealed"] == ["10.0.0.5/syslog.log-20261199.gz"]
+    assert no_tampering(report)
+
+
+def test_published_copies_follow_the_chain_and_are_rewritten_only_when_they_differ(archive, state):
+    publish_dir = os.path.join(archive, seal.PUBLISHED_DIR)
+    first = seal.seal_archive(archive, now=NOW, retention_days=90, publish_dir=publish_dir, **state)
+    assert "published the chain and its head in %s" % publish_dir in first["changes"]
+    assert stat.S_IMODE(os.stat(publish_dir).st_mode) == 0o700
+    for name, original in ((seal.PUBLISHED_CHAIN, state["chain_path"]), (seal.PUBLISHED_HEAD, state["head_path"])):
+        assert pathlib.Path(publish_dir, name).read_bytes() == pathlib.Path(original).read_bytes()
+        assert stat.S_IMODE(os.stat(os.path.join(publish_dir, name)).st_mode) == 0o600
+    assert seal.seal_archive(archive, now=NOW, retention_days=90, publish_dir=publish_dir, **state)["changed"] is False
+    assert seal.rotated_files(archive) == sorted(rotated(archive))
+
+
+def test_check_mode_publishes_nothing(archive, state):
+    publish_dir = os.path.join(archive, seal.PUBLISHED_DIR)
+    result = seal.seal_archive(archive, now=NOW, retention_days=90, check_mode=True, publish_dir=publish_dir, **state)
+    assert result["changed"] is True
+    assert not os.path.exists(publish_dir)
+
+
+def test_a_copied_chain_may_grow_but_not_be_rebuilt_or_cut(archive, state):
+    kept = seal.extend([], archive, rotated(archive)[:2], SEALED_AT)
+    grown = kept + seal.extend(kept, archive, rotated(archive), SEALED_AT)
+    assert seal.successor_problems([], kept) == []
+    assert seal.successor_problems(kept, kept) == []
+    assert seal.successor_problems(kept, grown) == []
+    assert seal.successor_problems(grown, kept) == [
+        "the chain has 2 entries, fewer than the 3 recorded before: it was cut or rebuilt"]
+    rebuilt = seal.extend([], archive, list(reversed(rotated(archive))), "2026-11-24T10:00:00Z")
+    assert seal.successor_problems(grown, rebuilt) == [
+        "entry 3 differs from the one recorded before: the chain was rebuilt"]
+    altered = [dict(entry) for entry in grown]
+    altered[0]["size"] += 1
+    assert seal.successor_problems(kept, altered) == ["entry 1 (%s) was altered" % altered[0]["path"]]
