@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prints, for each failed Molecule log under DIR, the play, task, first lines and msg of its
+# last failures that were not ignored, in a few lines: a CI report often keeps only the end of a
+# long make test output, and a cleanup's output after the failure would push it out of view.
+set -uo pipefail
+dir=${1:?usage: molecule-failures.sh DIR}
+for log in "$dir"/*.log; do
+    if grep -q -E 'Molecule executed [0-9]+ scenarios? \([0-9]+ successful\)' "$log"; then
+        continue
+    fi
+    echo "=== $(basename "$log" .log) failed (the whole log: $log)"
+    sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \{0,1\}//' "$log" | awk '
+        function flush() {
+            if (block != "" && !ignored) { blocks[++count] = block }
+            block = ""; ignored = 0; lines = 0
+        }
+        /^PLAY \[/ { flush(); play = $0; next }
+        /^TASK \[/ { flush(); task = $0; next }
+        /^\.\.\.ignoring/ { ignored = 1; next }
+        /^(fatal|failed): / {
+            flush()
+            block = play "\n" task "\n" substr($0, 1, 400)
+            lines = 1
+            next
+        }
+        /^$/ { flush(); next }
+        /^ERROR +Ansible return code/ { flush(); command = $0; next }
+        block != "" && lines < 6 { block = block "\n" substr($0, 1, 400); lines++; next }
+        # An assertion says what it found in its msg, after the item it was given.
+        block != "" && /^    "?msg"?: / { block = block "\n" substr($0, 1, 1500) }
+        END {
+            flush()
+            for (i = (count > 2 ? count - 1 : 1); i <= count; i++) { print blocks[i] }
+            if (command != "") { print command }
+        }'
+done
