@@ -5,7 +5,9 @@
 set -uo pipefail
 dir=${1:?usage: molecule-failures.sh DIR}
 for log in "$dir"/*.log; do
-    if grep -q -E 'Molecule executed [0-9]+ scenarios? \([0-9]+ successful\)' "$log"; then
+    # Molecule's closing summary counts a scenario whose idempotence failed as successful; the
+    # action's own line does not.
+    if ! sed -e 's/\x1b\[[0-9;]*m//g' "$log" | grep -q -E 'Executed: Failed|^CRITICAL '; then
         continue
     fi
     echo "=== $(basename "$log" .log) failed (the whole log: $log)"
@@ -25,12 +27,17 @@ for log in "$dir"/*.log; do
         }
         /^$/ { flush(); next }
         /^ERROR +Ansible return code/ { flush(); command = $0; next }
+        # An idempotence failure names the tasks that changed on the second run.
+        /^CRITICAL Idempotence test failed/ { flush(); idempotence = $0; listing = 1; next }
+        listing && /^\*  => / { idempotence = idempotence "\n" $0; next }
+        { listing = 0 }
         block != "" && lines < 6 { block = block "\n" substr($0, 1, 400); lines++; next }
         # An assertion says what it found in its msg, after the item it was given.
         block != "" && /^    "?msg"?: / { block = block "\n" substr($0, 1, 1500) }
         END {
             flush()
             for (i = (count > 2 ? count - 1 : 1); i <= count; i++) { print blocks[i] }
+            if (idempotence != "") { print idempotence }
             if (command != "") { print command }
         }'
 done
