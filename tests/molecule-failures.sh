@@ -40,4 +40,6 @@ for log in "$dir"/*.log; do
             if (idempotence != "") { print idempotence }
             if (command != "") { print command }
         }'
+    # A scenario's cleanup.yml may print what the hosts' services said before the lab went.
+    sed -e 's/\x1b\[[0-9;]*m//g' "$log" | sed -n '/^TASK \[Diagnostics: /,/^PLAY RECAP/p' | cut -c1-300 | head -n 250
 done
