@@ -12,7 +12,7 @@ BENCH_BIN := build/bench-venv/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 
-.PHONY: help deps host-deps venv images lab lab-down test unit lint sanity molecule molecule-default molecule-others bench bench-signing clean
+.PHONY: help deps host-deps venv images vm-images lab lab-down test unit lint sanity molecule molecule-default molecule-others bench bench-signing clean
 
 help:
 	@echo "make lab       start the lab fleet, deploy it, prove delivery (make lab-down removes it)"
@@ -26,6 +26,7 @@ deps: host-deps venv $(SCAN_BIN)/.installed $(COLLECTION_LINK) $(PROMTOOL)
 host-deps:
 	@bash tests/lab/podman-setup.sh
 	@command -v rsyslogd >/dev/null && command -v rsync >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog rsync >/dev/null; }
+	@command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
 
 venv: $(BIN)/.installed
 
@@ -55,13 +56,21 @@ images: host-deps
 	bash tests/lab/build-image.sh bookworm localhost/auditlog-debian12
 	bash tests/lab/build-image.sh trixie localhost/auditlog-debian13
 
+# The auditd scenario's virtual machines, from the images above (tests/vm/).
+vm-images: images
+	bash tests/vm/build-vm-image.sh localhost/auditlog-debian12:latest build/vm/debian12
+	bash tests/vm/build-vm-image.sh localhost/auditlog-debian13:latest build/vm/debian13
+
 lab: deps
 	PATH=$(CURDIR)/$(BIN):$$PATH bash tests/lab/lab.sh up
 
 lab-down:
 	bash tests/lab/lab.sh down
 
-test: unit lint sanity molecule
+# The images are built (mostly downloads) while unit, lint and sanity run.
+test: deps
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target images unit lint sanity
+	$(MAKE) --no-print-directory molecule
 
 unit: deps
 	$(BIN)/python -m pytest -q tests/unit
@@ -93,9 +102,10 @@ molecule: deps images
 molecule-default:
 	mkdir -p $(MOLECULE_LOGS); set -o pipefail; $(MOLECULE) test --scenario-name default 2>&1 | tee $(MOLECULE_LOGS)/default.log
 
-# Every other scenario, one after the other, so that a new one is never left out.
+# Every other scenario, one after the other, so that a new one is never left out. The auditd
+# scenario's virtual machines are built here, while the default scenario runs.
 OTHER_SCENARIOS := $(filter-out default,$(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
-molecule-others:
+molecule-others: vm-images
 	set -eo pipefail; mkdir -p $(MOLECULE_LOGS); for scenario in $(OTHER_SCENARIOS); do \
 		$(MOLECULE) test --scenario-name $$scenario 2>&1 | tee $(MOLECULE_LOGS)/$$scenario.log; done
 
