@@ -9,6 +9,10 @@ top=$(cd "$here/../.." && pwd)
 network=auditlog-lab
 inventory=$here/inventory.yml
 ansible_bin=$top/.venv/bin
+# What the controller keeps of each server's sealing key and head: the server role's default
+# place (syslog_server_seal_controller_dir), beside the inventory. It belongs to this lab's
+# servers and goes with them.
+seal_dir=$here/.auditlog-seal
 
 # host → Debian release of its image
 declare -A release=(
@@ -24,6 +28,8 @@ start_container() {
         return
     fi
     podman rm -f "$name" >/dev/null 2>&1 || true
+    # A new server makes a new sealing key: the pins of the one it replaces would refuse it.
+    rm -f "$seal_dir/$name".*
     podman run --detach --name "$name" --hostname "$name" --network "$network" \
         --systemd=always "$image" /sbin/init >/dev/null
 }
@@ -80,6 +86,7 @@ down() {
     for host in "${hosts[@]}"; do podman rm -f "$host" >/dev/null 2>&1 || true; done
     podman network exists "$network" && podman network rm "$network" >/dev/null
     rm -f "$here/verify.log"
+    rm -rf "$seal_dir"
     echo "lab: removed"
 }
 
