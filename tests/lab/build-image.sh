@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds a Debian systemd image for the lab with debootstrap, once. The tag is a hash of
-# the recipe below, so a changed package list builds a new image and an unchanged one is
-# reused.
+# Builds a Debian systemd image for the lab with debootstrap. The tag is a hash of the
+# recipe below, so a changed package list builds a new image and an unchanged one is reused,
+# for at most AUDITLOG_IMAGE_MAX_AGE_DAYS (7): then it is built again from the day's
+# packages, so that a machine that has tested for months tests what a new machine installs.
 # Usage: build-image.sh SUITE IMAGE   (for example: build-image.sh bookworm localhost/auditlog-debian12)
 set -euo pipefail
 
 suite=$1
 image=$2
+max_age_days=${AUDITLOG_IMAGE_MAX_AGE_DAYS:-7}
+[[ $max_age_days =~ ^[0-9]+$ ]] || { echo "build-image: AUDITLOG_IMAGE_MAX_AGE_DAYS must be a number of days" >&2; exit 2; }
 
 # debootstrap resolves only simple dependencies: it gets the bootable base, apt in the
 # chroot adds the packages the roles would install anyway (pre-installed, runs are faster).
@@ -16,8 +19,12 @@ recipe_version=1
 tag=$(printf '%s\n' "$suite" "$base" "$extra" "$recipe_version" | sha256sum | cut -c1-12)
 
 if podman image exists "$image:$tag"; then
-    podman tag "$image:$tag" "$image:latest"
-    exit 0
+    created=$(podman image inspect --format '{{.Created.Unix}}' "$image:$tag")
+    if (($(date +%s) - created < max_age_days * 86400)); then
+        podman tag "$image:$tag" "$image:latest"
+        exit 0
+    fi
+    echo "lab: $image:$tag was built $(((($(date +%s) - created)) / 86400)) days ago, more than $max_age_days"
 fi
 
 # The mirror comes from the machine's own apt configuration, never a hard-coded host.
@@ -53,6 +60,12 @@ done
 : >"$rootfs/etc/machine-id"
 chroot "$rootfs" apt-get clean
 
+# Earlier builds (an older recipe, or this one before it aged) lose their tags to this one.
+earlier=$(podman images --noheading --format '{{.Id}}' --filter "reference=$image" | sort -u)
 tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image:$tag" >/dev/null
 podman tag "$image:$tag" "$image:latest"
+# They are not used again; one that a container still runs on stays until that container is gone.
+for id in $earlier; do
+    podman rmi "$id" >/dev/null 2>&1 || true
+done
 echo "lab: built $image:$tag"
