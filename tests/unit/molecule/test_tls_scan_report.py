@@ -55,7 +55,7 @@ class Server:
         served = 0
         while self.connections is None or served < self.connections:
             try:
-                connection, _ = self.listener.accept()
+                connection = self.listener.accept()[0]
             except OSError:
                 return
             served += 1
@@ -85,7 +85,8 @@ def scan(tmp_path, ports):
 
 
 def run_report(path):
-    return subprocess.run(["python3", REPORT, str(path)], capture_output=True, text=True)
+    # The report's exit status is what the tests judge.
+    return subprocess.run(["python3", REPORT, str(path)], capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="module")
