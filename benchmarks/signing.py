@@ -22,7 +22,7 @@ from cryptography import x509 as cx509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID  # noqa: E402
 
-from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, pki, x509  # noqa: E402
+from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, files, pki, x509  # noqa: E402
 
 POLICY = x509.RenewalPolicy(365, 30, 0)
 
@@ -33,7 +33,8 @@ def make_requests(count):
         name = "host%04d.example.org" % number
         key = x509.generate_private_key("ecdsa-p256")
         csr = x509.build_csr(key, [name, "host%04d" % number])
-        requests.append({"name": name, "csr": x509.csr_to_pem(csr), "usage": "client", "certificate": None})
+        requests.append({"name": name, "names": ["host%04d" % number], "csr": x509.csr_to_pem(csr), "usage": "client",
+                         "certificate": None})
     return requests
 
 
@@ -78,9 +79,9 @@ def collection_in_memory(requests, ca_cert, ca_key):
 
 def collection_with_files(requests, ca_files):
     """The module's whole path without Ansible: load the CA, sign, write index and CRL."""
-    for path in (ca_files.index_path, ca_files.crl_path):
-        if os.path.exists(path):
-            os.unlink(path)
+    if os.path.exists(ca_files.crl_path):
+        os.unlink(ca_files.crl_path)
+    files.write_atomic(ca_files.index_path, ca_index.Index().to_json(), pki.INDEX_MODE)
     pki.sign_batch(ca_files, requests, POLICY, 365, check_mode=False)
 
 
@@ -102,6 +103,7 @@ def main():
     key_path, cert_path = os.path.join(workdir, "ca.key"), os.path.join(workdir, "ca.pem")
     pki.ensure_ca(key_path, cert_path, "Bench CA", "ecdsa-p256", 3650, check_mode=False)
     ca_files = pki.CAFiles(key_path, cert_path, os.path.join(workdir, "index.json"), os.path.join(workdir, "crl.pem"))
+    files.write_atomic(ca_files.index_path, ca_index.Index().to_json(), pki.INDEX_MODE)
     ca = ca_files.load()
     ca_cert, ca_key = ca.cert, ca.key
 

@@ -12,6 +12,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
+
+from ansible_collections.auditlog.fleet.plugins.module_utils import names as name_rules
 
 VALID = "valid"
 SUPERSEDED = "superseded"
@@ -19,30 +22,84 @@ REVOKED = "revoked"
 FORMAT_VERSION = 1
 
 
+STATUSES = (VALID, SUPERSEDED, REVOKED)
+# What every certificate entry holds, and of which type; revoked entries also say when and why.
+_ENTRY_FIELDS = {"serial": str, "name": str, "subject": str, "names": list, "usage": (str, type(None)),
+                 "not_before": str, "not_after": str, "status": str}
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+_SERIAL = re.compile(r"^[0-9a-f]{1,40}$")
+
+
 class CAIndexError(Exception):
     """A request the index cannot honour (unknown serial, unreadable file)."""
 
 
+def _entry_problem(entry):
+    if not isinstance(entry, dict):
+        return "is not an object"
+    for field, kind in _ENTRY_FIELDS.items():
+        if not isinstance(entry.get(field), kind):
+            return "has no valid %r" % field
+    if not _SERIAL.match(entry["serial"]):
+        return "has the serial %r, not lower-case hexadecimal" % entry["serial"]
+    if entry["status"] not in STATUSES:
+        return "has the unknown status %r" % entry["status"]
+    if not all(isinstance(n, str) for n in entry["names"]):
+        return "has a name that is not a string"
+    for field in ("not_before", "not_after") + (("revoked_at",) if entry["status"] == REVOKED else ()):
+        if not isinstance(entry.get(field), str) or not _TIME.match(entry[field]):
+            return "has no valid %r (a time such as 2026-01-31T12:00:00Z)" % field
+    return None
+
+
 class Index:
-    def __init__(self, certificates=None, revoked_hosts=None):
+    """The index in memory. ``crl_number`` is the number of the last CRL published (RFC 5280)."""
+
+    def __init__(self, certificates=None, revoked_hosts=None, crl_number=0):
         self.certificates = certificates or []
         self.revoked_hosts = revoked_hosts or {}
+        self.crl_number = crl_number
         self._valid = None
 
     @classmethod
     def from_json(cls, text, path="the CA index"):
-        if not text:
-            return cls()
+        """Read an index; anything but a well-formed one is an error, never a new, empty index.
+
+        A CA that took a lost or damaged index for a new one would sign revoked hosts again
+        and publish a CRL without their certificates.
+        """
+        if not text or not text.strip():
+            raise CAIndexError("%s is empty" % path)
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise CAIndexError("%s is not valid JSON: %s" % (path, exc))
-        if data.get("version") != FORMAT_VERSION:
-            raise CAIndexError("%s has format version %r, expected %d" % (path, data.get("version"), FORMAT_VERSION))
-        return cls(data.get("certificates"), data.get("revoked_hosts"))
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            raise CAIndexError("%s has format version %r, expected %d" % (
+                path, data.get("version") if isinstance(data, dict) else None, FORMAT_VERSION))
+        certificates = data.get("certificates")
+        revoked_hosts = data.get("revoked_hosts")
+        crl_number = data.get("crl_number", 0)
+        if not isinstance(certificates, list) or not isinstance(revoked_hosts, dict):
+            raise CAIndexError("%s has no list of certificates or no table of revoked hosts" % path)
+        if not isinstance(crl_number, int) or isinstance(crl_number, bool) or crl_number < 0:
+            raise CAIndexError("%s has the CRL number %r, not a whole number" % (path, crl_number))
+        for position, entry in enumerate(certificates):
+            problem = _entry_problem(entry)
+            if problem:
+                raise CAIndexError("%s: certificate entry %d %s" % (path, position + 1, problem))
+        for host, revocation in revoked_hosts.items():
+            if not isinstance(revocation, dict) or not all(isinstance(revocation.get(f), str)
+                                                           for f in ("revoked_at", "reason")):
+                raise CAIndexError("%s: the revocation of host %r has no 'revoked_at' and 'reason'" % (path, host))
+        serials = [entry["serial"] for entry in certificates]
+        if len(set(serials)) != len(serials):
+            raise CAIndexError("%s lists a serial twice" % path)
+        return cls(certificates, revoked_hosts, crl_number)
 
     def to_json(self):
-        data = {"version": FORMAT_VERSION, "certificates": self.certificates, "revoked_hosts": self.revoked_hosts}
+        data = {"version": FORMAT_VERSION, "certificates": self.certificates, "revoked_hosts": self.revoked_hosts,
+                "crl_number": self.crl_number}
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     def serials(self):
@@ -100,12 +157,22 @@ class Index:
                           if entry["status"] == VALID and entry.get("ca") == ca))
 
     def name_holders(self):
-        """Each certificate name mapped to the host whose valid certificate carries it."""
+        """Each certificate name (in its canonical form) mapped to the host it belongs to.
+
+        A name belongs to the host whose valid certificate carries it, and every name a
+        revoked host ever had stays its own until the host is taken off the revoked list.
+        """
         holders = {}
         for name, entries in self._valid_by_name().items():
             for entry in entries:
                 for certificate_name in entry["names"]:
-                    holders.setdefault(certificate_name.lower(), name)
+                    holders.setdefault(name_rules.canonical(certificate_name), name)
+        for entry in self.certificates:
+            if entry["name"] in self.revoked_hosts:
+                for certificate_name in [entry["name"]] + entry["names"]:
+                    holders.setdefault(name_rules.canonical(certificate_name), entry["name"])
+        for host in self.revoked_hosts:
+            holders.setdefault(name_rules.canonical(host), host)
         return holders
 
     def revoke_serial(self, serial, reason, when):

@@ -48,9 +48,16 @@ def _load_or_make_key(path, key_type, mode, group, check_mode, changes, passphra
 
 
 def ensure_ca(key_path, certificate_path, common_name, key_type, validity_days, check_mode, now=None,
-              passphrase=None, trust_bundle_path=None):
+              passphrase=None, trust_bundle_path=None, index_path=None, crl_path=None, recover_index=False):
+    """The CA's key and certificate, its trust bundle and (given ``index_path``) its index.
+
+    ``recover_index`` rebuilds a missing or damaged index from the CRL at ``crl_path``.
+    """
     changes = []
     key, new_key = _load_or_make_key(key_path, key_type, PRIVATE_KEY_MODE, None, check_mode, changes, passphrase)
+    if index_path:
+        ca_files = CAFiles(key_path, certificate_path, index_path, crl_path, passphrase)
+        changes.extend(ensure_index(ca_files, new_key, recover_index, check_mode, now))
 
     current_pem = files.read_or_none(certificate_path)
     reason = "there is no CA certificate" if current_pem is None else None
@@ -89,6 +96,7 @@ def ensure_host_key(key_path, key_type, key_mode, key_group, names, certificate_
     certificate (both public) are returned.
     """
     changes = []
+    names = x509.certificate_names(names)  # a bad name stops this before a key is made
     key, new_key = _load_or_make_key(key_path, key_type, key_mode, key_group, check_mode, changes, rotate=rotate)
     csr = None if (check_mode and new_key) else x509.csr_to_pem(x509.build_csr(key, names))
     current = files.read_or_none(certificate_path)
@@ -204,11 +212,7 @@ class CAFiles:
         companion = None
         if state is not None:
             companion = (state,) + self._load_pair(*self.companion(state))
-        index_text = files.read_or_none(self.index_path)
-        try:
-            index = ca_index.Index.from_json(index_text.decode("utf-8") if index_text else "", self.index_path)
-        except ca_index.CAIndexError as exc:
-            raise x509.CertificateError(str(exc))
+        index = read_index(self.index_path)
         if state != PREVIOUS:
             # Entries from before issuers were recorded; a promotion writes them down first.
             index.assign_issuer(x509.ca_key_id(cert))
@@ -219,15 +223,129 @@ class CAFiles:
             files.write_atomic(self.index_path, ca.index.to_json(), INDEX_MODE)
 
     def publish_crl(self, ca, crl_validity_days, changes, check_mode, now):
-        """Rewrite the CRLs if what they must list changed or they are past half their validity."""
+        """Rewrite the CRLs if what they must list changed or they are past half their validity.
+
+        A new CRL never drops a serial the one it replaces lists, unless the index says
+        that certificate has expired, and its CRLNumber is higher.
+        """
         authorities = [(cert, key, ca.index.withdrawn(x509.iso(now), x509.ca_key_id(cert)))
                        for cert, key in ca.authorities()]
-        reason = x509.crl_bundle_problem(files.read_or_none(self.crl_path), authorities, now)
-        if reason is not None:
-            changes.append("published a new CRL because %s" % reason)
-            if not check_mode:
-                files.write_atomic(self.crl_path, x509.build_crl_bundle(authorities, crl_validity_days, now),
-                                   CERTIFICATE_MODE)
+        current = files.read_or_none(self.crl_path)
+        reason = x509.crl_bundle_problem(current, authorities, now)
+        if reason is None:
+            return
+        published = x509.read_crl_bundle(current) or []
+        _check_nothing_dropped(published, authorities, ca.index, now, self.crl_path)
+        numbers = [x509.crl_number_of(crl) or 0 for crl in published]
+        ca.index.crl_number = max([ca.index.crl_number] + numbers) + 1
+        changes.append("published CRL number %d because %s" % (ca.index.crl_number, reason))
+        if not check_mode:
+            # The number is on record before the CRL that carries it is out.
+            self.write_index(ca, check_mode)
+            files.write_atomic(self.crl_path, x509.build_crl_bundle(authorities, crl_validity_days, now,
+                                                                    ca.index.crl_number), CERTIFICATE_MODE)
+
+
+INDEX_RECOVERY_HINT = ("restore it from a backup, or rebuild it from the CRL with the syslog_ca role and "
+                       "syslog_ca_recover_index=true (docs/ca.md, 'When the CA index is lost')")
+
+
+def read_index(path):
+    """The CA's index; missing, empty or malformed is an error with the way out, never a new index."""
+    text = files.read_or_none(path)
+    if text is None:
+        raise x509.CertificateError("the CA index %s is missing: the CA signs and revokes nothing without it; %s"
+                                    % (path, INDEX_RECOVERY_HINT))
+    try:
+        return ca_index.Index.from_json(text.decode("utf-8", "replace"), path)
+    except ca_index.CAIndexError as exc:
+        raise x509.CertificateError("%s: the CA signs and revokes nothing until it is repaired; %s"
+                                    % (exc, INDEX_RECOVERY_HINT))
+
+
+def _check_nothing_dropped(published, authorities, index, now, crl_path):
+    listed = {}
+    for cert, _key, withdrawn in authorities:
+        listed[cert.subject] = set(int(entry["serial"], 16) for entry in withdrawn)
+    for crl in published:
+        if crl.issuer not in listed:
+            continue  # a CA no longer trusted (retired): its CRL goes with it
+        for serial in sorted(set(x509.crl_revocations(crl)) - listed[crl.issuer]):
+            entry = index.entry(serial)
+            if entry is None or entry["not_after"] > x509.iso(now):
+                raise x509.CertificateError(
+                    "the new CRL would no longer list serial %x, which %s lists and the CA index %s; the "
+                    "index is not the one that CRL was made from. Nothing was published; %s"
+                    % (serial, crl_path, "does not know" if entry is None else "has as unexpired",
+                       INDEX_RECOVERY_HINT))
+
+
+def recover_index(ca_files, check_mode, now=None):
+    """A new index from the CRL, when the index is lost: every serial it lists stays revoked.
+
+    What the CRL cannot say is lost: which host each serial belonged to, the revoked hosts
+    (revoke them again) and the current certificates, which are recorded as the hosts
+    next get a certificate (each is reissued then, and the old one listed as superseded).
+    """
+    now = now or x509.utcnow()
+    crl_pem = files.read_or_none(ca_files.crl_path)
+    crls = x509.read_crl_bundle(crl_pem)
+    if crls is None:
+        raise x509.CertificateError(
+            "cannot rebuild the CA index without the CRL %s: copy it back from a server (crl.pem in "
+            "its TLS directory) first" % ca_files.crl_path)
+    authorities = {}
+    for role in (None, NEXT, PREVIOUS):
+        key_path, certificate_path = ((ca_files.key_path, ca_files.certificate_path) if role is None
+                                      else ca_files.companion(role))
+        pem = files.read_or_none(certificate_path)
+        if pem is not None:
+            cert = x509.load_certificate(pem, certificate_path)
+            authorities[cert.subject] = cert
+    index = ca_index.Index()
+    for crl in crls:
+        issuer = authorities.get(crl.issuer)
+        if issuer is None or not crl.is_signature_valid(issuer.public_key()):
+            raise x509.CertificateError("%s holds a CRL no CA of this host signed" % ca_files.crl_path)
+        index.crl_number = max(index.crl_number, x509.crl_number_of(crl) or 0)
+        for serial, revoked_at in sorted(x509.crl_revocations(crl).items()):
+            index.certificates.append({
+                "serial": "%x" % serial, "name": "(unknown, recovered from the CRL)", "subject": "", "names": [],
+                "usage": None, "not_before": x509.iso(revoked_at),
+                # When it expires is not in the CRL: it stays listed as long as its CA is trusted.
+                "not_after": x509.iso(x509.not_valid_after(issuer)), "status": ca_index.REVOKED,
+                "revoked_at": x509.iso(revoked_at), "revocation_reason": "recovered from the CRL",
+                "ca": x509.ca_key_id(issuer)})
+    changes = ["rebuilt the CA index %s from the CRL %s: %d revoked serial%s, CRL number %d; revoke the revoked "
+               "hosts again by name" % (ca_files.index_path, ca_files.crl_path, len(index.certificates),
+                                        "" if len(index.certificates) == 1 else "s", index.crl_number)]
+    if not check_mode:
+        damaged = files.read_or_none(ca_files.index_path)
+        if damaged is not None:
+            kept_as = "%s.damaged-%s" % (ca_files.index_path, now.strftime("%Y%m%dT%H%M%SZ"))
+            os.rename(ca_files.index_path, kept_as)
+            changes.append("kept the damaged index as %s" % kept_as)
+        files.write_atomic(ca_files.index_path, index.to_json(), INDEX_MODE)
+    return changes
+
+
+def ensure_index(ca_files, new_ca, recover, check_mode, now=None):
+    """A new CA starts an empty index; an existing CA must have its own (see read_index)."""
+    if files.read_or_none(ca_files.index_path) is None and new_ca:
+        if not check_mode:
+            files.write_atomic(ca_files.index_path, ca_index.Index().to_json(), INDEX_MODE)
+        return ["started the CA index %s" % ca_files.index_path]
+    try:
+        read_index(ca_files.index_path)
+    except x509.CertificateError:
+        if not recover:
+            raise
+        return recover_index(ca_files, check_mode, now)
+    if files.mode_and_group_differ(ca_files.index_path, INDEX_MODE, None):
+        if not check_mode:
+            files.fix_mode_and_group(ca_files.index_path, INDEX_MODE, None)
+        return ["set the mode of %s to %04o" % (ca_files.index_path, INDEX_MODE)]
+    return []
 
 
 def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=None):

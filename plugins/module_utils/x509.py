@@ -18,6 +18,8 @@ import ipaddress
 import re
 import traceback
 
+from ansible_collections.auditlog.fleet.plugins.module_utils import names as name_rules
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -35,8 +37,9 @@ USAGES = ("server", "client")
 
 
 def _extended_key_usage(usage):
+    # A central server may forward its own events to the other servers, as a client.
     return {
-        "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+        "server": [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
         "client": [ExtendedKeyUsageOID.CLIENT_AUTH],
     }[usage]
 
@@ -232,44 +235,44 @@ def ca_certificate_problem(cert, key, common_name, now=None):
 
 # --- a host's key and request ------------------------------------------------------------
 
-def split_subject_alt_names(names):
-    """Sort SAN strings into DNS names and IP addresses, dropping duplicates, keeping order."""
-    dns, ips, seen = [], [], set()
+def certificate_names(names):
+    """The names a host certificate carries, checked: its subject's CN is the first.
+
+    Each must be an LDH DNS name or an IP address (see names.py); duplicates are dropped,
+    the order kept.
+    """
+    checked, seen = [], set()
     for name in names:
         name = str(name).strip()
-        if not name or name.lower() in seen:
-            continue
-        seen.add(name.lower())
-        try:
-            ips.append(ipaddress.ip_address(name))
-        except ValueError:
-            if any(c.isspace() for c in name) or "/" in name:
-                raise CertificateError("%r is neither a DNS name nor an IP address" % name)
-            dns.append(name)
-    return dns, ips
+        problem = name_rules.name_problem(name)
+        if problem:
+            raise CertificateError(problem)
+        if name_rules.canonical(name) not in seen:
+            seen.add(name_rules.canonical(name))
+            checked.append(name)
+    if not checked:
+        raise CertificateError("a host certificate needs at least one name")
+    return checked
 
 
 def _general_names(names):
-    dns, ips = split_subject_alt_names(names)
-    if not dns and not ips:
-        raise CertificateError("a host certificate needs at least one name")
-    return [x509.DNSName(n) for n in dns] + [x509.IPAddress(i) for i in ips]
+    return [x509.IPAddress(ipaddress.ip_address(n)) if name_rules.is_ip_address(n) else x509.DNSName(n)
+            for n in names]
 
 
 def build_csr(key, names):
     """A request whose subject is the first name and whose SANs are all of them."""
-    general_names = _general_names(names)
-    common_name = names[0]
+    names = certificate_names(names)
     return (
         x509.CertificateSigningRequestBuilder()
-        .subject_name(_subject(str(common_name)))
-        .add_extension(x509.SubjectAlternativeName(general_names), critical=False)
+        .subject_name(_subject(names[0]))
+        .add_extension(x509.SubjectAlternativeName(_general_names(names)), critical=False)
         .sign(key, _signature_hash(key))
     )
 
 
 def names_in(cert_or_csr):
-    """The SANs of a certificate or request as comparable strings."""
+    """The DNS and IP SANs of a certificate or request as comparable strings."""
     try:
         san = cert_or_csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -279,9 +282,39 @@ def names_in(cert_or_csr):
     ]
 
 
+def _identity_problem(cert_or_csr, names, what):
+    """Why the subject or SANs of ``cert_or_csr`` are not exactly ``names``, or None."""
+    wanted = _subject(names[0])
+    if cert_or_csr.subject != wanted:
+        return "%s has the subject %s, not %s" % (what, cert_or_csr.subject.rfc4514_string(), wanted.rfc4514_string())
+    try:
+        san = cert_or_csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return "%s has no subject alternative names" % what
+    others = [n for n in san if not isinstance(n, (x509.DNSName, x509.IPAddress))]
+    if others:
+        return "%s has subject alternative names of other types (%s)" % (
+            what, ", ".join(type(n).__name__ for n in others))
+    if sorted(name_rules.canonical(n) for n in names_in(cert_or_csr)) != sorted(name_rules.canonical(n) for n in names):
+        return "%s names %s, not %s" % (what, ", ".join(names_in(cert_or_csr)), ", ".join(names))
+    return None
+
+
+def request_problem(csr, names):
+    """Why the CA signs nothing for this request, or None.
+
+    The CA decides a host's names; a request that asks for any other subject, names or
+    extensions is refused rather than corrected, since only a changed host would send one.
+    """
+    extras = [e.oid.dotted_string for e in csr.extensions if not isinstance(e.value, x509.SubjectAlternativeName)]
+    if extras:
+        return "the request asks for extensions the CA does not grant (%s)" % ", ".join(extras)
+    return _identity_problem(csr, names, "the request")
+
+
 # --- signing -----------------------------------------------------------------------
 
-def reissue_reason(current, csr, ca_cert, usage, policy, now=None, is_revoked=lambda serial: False):
+def reissue_reason(current, csr, ca_cert, usage, policy, names, now=None, is_revoked=lambda serial: False):
     """Why the host needs a new certificate, or None when its current one is still right."""
     now = now or utcnow()
     if current is None:
@@ -299,7 +332,7 @@ def reissue_reason(current, csr, ca_cert, usage, policy, now=None, is_revoked=la
         return "the certificate was revoked"
     if not same_public_key(current.public_key(), csr.public_key()):
         return "the host key changed"
-    if sorted(names_in(current)) != sorted(names_in(csr)):
+    if _identity_problem(current, names, "the certificate"):
         return "the host names changed"
     if _usage_of(current) != usage:
         return "the certificate usage changed to %s" % usage
@@ -323,9 +356,11 @@ def _usage_of(cert):
     return None
 
 
-def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None, authority_key_id=None):
+def sign_csr(csr, ca_cert, ca_key, usage, validity_days, names, now=None, serial=None, authority_key_id=None):
+    """A certificate for the key in ``csr`` with the ``names`` the CA decided (not the request's)."""
     if usage not in USAGES:
         raise CertificateError("unknown usage %r; choose one of %s" % (usage, ", ".join(USAGES)))
+    names = certificate_names(names)
     now = now or utcnow()
     if not_valid_after(ca_cert) <= now:
         raise CertificateError("the CA certificate expired on %s" % not_valid_after(ca_cert).isoformat())
@@ -334,7 +369,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None, 
     not_after = min(now + datetime.timedelta(days=validity_days), not_valid_after(ca_cert))
     return (
         x509.CertificateBuilder()
-        .subject_name(csr.subject)
+        .subject_name(_subject(names[0]))
         .issuer_name(ca_cert.subject)
         .public_key(public_key)
         .serial_number(serial or x509.random_serial_number())
@@ -343,9 +378,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, now=None, serial=None, 
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signs_certificates=False, rsa_key=is_rsa), critical=True)
         .add_extension(x509.ExtendedKeyUsage(_extended_key_usage(usage)), critical=False)
-        .add_extension(
-            csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName(_general_names(names)), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             authority_key_id or x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
@@ -367,23 +400,29 @@ def new_serial(taken):
     return serial
 
 
+def _decided_names(request):
+    """The names the controller decided for a request's host: its own name first."""
+    return certificate_names([request["name"]] + list(request.get("names") or []))
+
+
 def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
     """Decide and sign for a batch of hosts, recording what is issued in ``index``.
 
-    ``requests`` is a list of dicts with ``name``, ``csr`` (PEM), ``usage`` and an optional
-    ``certificate`` (the host's current PEM). Returns ``(certificates, reasons, refused)``:
-    the PEM every host should have, why each reissued host got a new one, and why a host
-    got nothing (a revoked host).
+    ``requests`` is a list of dicts with ``name`` (the host's inventory name, its
+    certificate's CN), ``names`` (further names the controller gives it), ``csr`` (PEM),
+    ``usage`` and an optional ``certificate`` (the host's current PEM). The host decides
+    nothing but its key: the request must ask for exactly these names. Returns
+    ``(certificates, reasons, refused)``: the PEM every host should have, why each
+    reissued host got a new one, and why a host got nothing.
     """
     now = now or utcnow()
     certificates, reasons, refused = {}, {}, {}
     taken = index.serials()
-    # A host must never get a certificate carrying a name another host holds: the names come
-    # from the host itself (its request, its facts), and such a certificate would let it pose
-    # as that host, a central server for instance.
+    # A name belongs to one host: the one holding it in a valid certificate, or a revoked
+    # host (until an operator frees it), or in this batch the host of that inventory name.
     holders = index.name_holders()
     for request in requests:
-        holders.setdefault(request["name"].lower(), request["name"])
+        holders.setdefault(name_rules.canonical(request["name"]), request["name"])
     authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
     ca_id = ca_key_id(ca_cert)
     for request in requests:
@@ -394,28 +433,41 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
             refused[name] = "%s was revoked on %s (%s)" % (
                 name, index.revoked_hosts[name]["revoked_at"], index.revoked_hosts[name]["reason"])
             continue
+        try:
+            names = _decided_names(request)
+        except CertificateError as exc:
+            refused[name] = "the names the inventory gives %s are not allowed: %s" % (name, exc)
+            continue
         csr = load_csr(request["csr"], "the request of %s" % name)
-        names = names_in(csr)
-        if not names:
-            raise CertificateError("the request of %s names no subject alternative names" % name)
-        taken_names = ["%s (held by %s)" % (n, holders[n.lower()]) for n in names
-                       if holders.get(n.lower(), name) != name]
+        problem = request_problem(csr, names)
+        if problem:
+            refused[name] = "%s (of %s): the CA decides a host's names and signs nothing else" % (problem, name)
+            continue
+        taken_names = ["%s (held by %s)" % (n, holders[name_rules.canonical(n)]) for n in names
+                       if holders.get(name_rules.canonical(n), name) != name]
         if taken_names:
-            refused[name] = "the request of %s names %s" % (name, ", ".join(taken_names))
+            refused[name] = "the names of %s include %s" % (name, ", ".join(taken_names))
             continue
         for certificate_name in names:
-            holders[certificate_name.lower()] = name
+            holders[name_rules.canonical(certificate_name)] = name
         current = None
         if request.get("certificate"):
             current = load_certificate(request["certificate"], "the current certificate of %s" % name)
-        reason = reissue_reason(current, csr, ca_cert, request["usage"], policy, now, index.is_revoked)
+        reason = reissue_reason(current, csr, ca_cert, request["usage"], policy, names, now, index.is_revoked)
+        unrecorded = current is not None and reason is None and index.entry(current.serial_number) is None
+        if unrecorded:
+            # Only after the index was rebuilt (docs/ca.md): the CRL must list it once replaced.
+            reason = "the CA index has no record of the certificate"
         if reason is None:
             certificates[name] = request["certificate"]
             continue
         serial = new_serial(taken)
         taken.add(serial)
-        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, now, serial, authority_key_id)
-        # The certificate carries the request's names unchanged.
+        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, names, now, serial,
+                        authority_key_id)
+        if unrecorded:
+            index.record(name, current.serial_number, current.subject.rfc4514_string(), names_in(current),
+                         _usage_of(current), iso(not_valid_before(current)), iso(not_valid_after(current)), ca_id)
         index.record(name, serial, cert.subject.rfc4514_string(), names, request["usage"],
                      iso(not_valid_before(cert)), iso(not_valid_after(cert)), ca_id)
         reasons[name] = reason
@@ -425,8 +477,11 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
 
 # --- revocation ----------------------------------------------------------------------
 
-def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None):
-    """A CRL listing the ``withdrawn`` index entries, valid for ``validity_days``."""
+def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None, number=1):
+    """A CRL listing the ``withdrawn`` index entries, valid for ``validity_days``.
+
+    ``number`` is its CRLNumber, which grows with each CRL a CA publishes (RFC 5280).
+    """
     now = now or utcnow()
     builder = (
         x509.CertificateRevocationListBuilder()
@@ -434,6 +489,7 @@ def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None):
         .last_update(now - BACKDATE)
         .next_update(now + datetime.timedelta(days=validity_days))
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+        .add_extension(x509.CRLNumber(number), critical=False)
     )
     for entry in sorted(withdrawn, key=lambda e: int(e["serial"], 16)):
         reason = x509.ReasonFlags.superseded if entry["status"] == "superseded" else x509.ReasonFlags.unspecified
@@ -452,13 +508,35 @@ def build_crl(ca_cert, ca_key, withdrawn, validity_days, now=None):
 _PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----\s*", re.DOTALL)
 
 
-def build_crl_bundle(authorities, validity_days, now=None):
+def build_crl_bundle(authorities, validity_days, now=None, number=1):
     """One PEM file with a CRL for each ``(ca_cert, ca_key, withdrawn)``, in that order.
 
     During a CA rotation the hosts trust two CAs; each publishes its own CRL.
     """
-    return "".join(crl_to_pem(build_crl(cert, key, withdrawn, validity_days, now))
+    return "".join(crl_to_pem(build_crl(cert, key, withdrawn, validity_days, now, number))
                    for cert, key, withdrawn in authorities)
+
+
+def read_crl_bundle(pem):
+    """The CRLs of a CRL file, or None when it has none or one cannot be read."""
+    try:
+        crls = [x509.load_pem_x509_crl(block) for block in _PEM_CRL.findall(pem or b"")]
+    except ValueError:
+        return None
+    return crls or None
+
+
+def crl_number_of(crl):
+    try:
+        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except x509.ExtensionNotFound:
+        return None
+
+
+def crl_revocations(crl):
+    """``{serial: revocation time}`` of a CRL."""
+    return {r.serial_number: getattr(r, "revocation_date_utc", None)
+            or r.revocation_date.replace(tzinfo=datetime.timezone.utc) for r in crl}
 
 
 def crl_bundle_problem(current_pem, authorities, now=None):
@@ -488,6 +566,8 @@ def crl_problem(current_pem, ca_cert, withdrawn, now=None):
         return "the CRL was not signed by this CA"
     if sorted(r.serial_number for r in crl) != sorted(int(e["serial"], 16) for e in withdrawn):
         return "the revoked certificates changed"
+    if crl_number_of(crl) is None:
+        return "the CRL has no CRL number"
     last = getattr(crl, "last_update_utc", None) or crl.last_update.replace(tzinfo=datetime.timezone.utc)
     following = getattr(crl, "next_update_utc", None) or crl.next_update.replace(tzinfo=datetime.timezone.utc)
     if now >= last + (following - last) / 2:

@@ -61,6 +61,25 @@ options:
         (see M(auditlog.fleet.x509_ca_rotate)).
       - Not written when unset.
     type: path
+  index_path:
+    description:
+      - The CA's issuance index (M(auditlog.fleet.x509_sign)). A new CA starts an empty one.
+      - An existing CA whose index is missing, empty or malformed is an error (the CA would
+        otherwise sign revoked hosts again and publish an empty CRL), unless O(recover_index).
+      - Not checked when unset.
+    type: path
+  crl_path:
+    description: The CA's CRL, from which O(recover_index) rebuilds the index.
+    type: path
+  recover_index:
+    description:
+      - Rebuild a missing, empty or malformed index from the CRL at O(crl_path); every serial
+        it lists stays revoked. The damaged file is kept beside it. Does nothing to a sound index.
+      - The CRL does not say which hosts were revoked, so revoke them again with
+        M(auditlog.fleet.x509_revoke). Each host is reissued a certificate at its next run and
+        its old one listed as superseded.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -69,7 +88,16 @@ EXAMPLES = r"""
     private_key_path: /var/lib/auditlog-ca/ca.key
     certificate_path: /var/lib/auditlog-ca/ca.pem
     trust_bundle_path: /var/lib/auditlog-ca/trust.pem
+    index_path: /var/lib/auditlog-ca/index.json
     common_name: Example Corp audit logging CA
+
+- name: Rebuild a lost CA index from the CRL
+  auditlog.fleet.x509_ca:
+    private_key_path: /var/lib/auditlog-ca/ca.key
+    certificate_path: /var/lib/auditlog-ca/ca.pem
+    index_path: /var/lib/auditlog-ca/index.json
+    crl_path: /var/lib/auditlog-ca/crl.pem
+    recover_index: true
 """
 
 RETURN = r"""
@@ -100,7 +128,11 @@ def main():
             key_type=dict(type="str", default="ecdsa-p256", choices=list(x509.KEY_TYPES)),
             validity_days=dict(type="int", default=3650),
             trust_bundle_path=dict(type="path"),
+            index_path=dict(type="path"),
+            crl_path=dict(type="path"),
+            recover_index=dict(type="bool", default=False),
         ),
+        required_if=[("recover_index", True, ("index_path", "crl_path"))],
         supports_check_mode=True,
     )
     if not x509.HAS_CRYPTOGRAPHY and module.check_mode:
@@ -123,6 +155,9 @@ def main():
             check_mode=module.check_mode,
             passphrase=params["private_key_passphrase"],
             trust_bundle_path=params["trust_bundle_path"],
+            index_path=params["index_path"],
+            crl_path=params["crl_path"],
+            recover_index=params["recover_index"],
         )
     except (x509.CertificateError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))

@@ -47,7 +47,8 @@ options:
     default: ecdsa-p256
   names:
     description:
-      - Names the certificate is for, DNS names or IP addresses. The first is also the subject
+      - Names the certificate is for, LDH DNS names (no wildcard, no trailing dot) or IP
+        addresses; anything else is an error before a key is made. The first is also the subject
         common name.
     type: list
     elements: str

@@ -20,10 +20,17 @@ description:
   - Every certificate issued is recorded in the issuance index with a serial number no other
     certificate of the CA has; the host's previous certificate is marked superseded and listed
     in the CRL.
-  - A host revoked with M(auditlog.fleet.x509_revoke) gets nothing, and neither does a host whose
-    request names a name another host holds (in a valid certificate or in the same batch, where
-    each host's own name counts as held). The names come from the host, and such a certificate
-    would let it pose as that host. Both are listed in RV(refused).
+  - The CA decides every name. A certificate's subject is CN=O(requests[].name) and its
+    subject alternative names are that name and O(requests[].names), DNS names and IP addresses
+    only; a request (built on the host, which may be compromised) that asks for another subject,
+    other names, other name types or other extensions gets nothing. So does a host revoked with
+    M(auditlog.fleet.x509_revoke), and a host given a name another host holds (in a valid
+    certificate, as a revoked host's name, or as a host name in the same batch), or a name that
+    is a wildcard, ends in a dot or is not an LDH DNS name. All are listed in RV(refused).
+  - A server certificate is for TLS server and client authentication, a client certificate for
+    client authentication only.
+  - Signing, like revoking, refuses to work with a missing, empty or malformed index; the CRL is
+    never republished without a serial the previous one listed, and carries a growing CRLNumber.
   - All requests of a play are signed in one call, not one round trip per host.
 author: auditlog.fleet contributors (@auditlog)
 extends_documentation_fragment:
@@ -44,9 +51,16 @@ options:
     required: true
     suboptions:
       name:
-        description: The host's name, the key of RV(certificates).
+        description: The host's name, the key of RV(certificates), and its certificate's CN and first
+          subject alternative name.
         type: str
         required: true
+      names:
+        description: Further subject alternative names the host's certificate carries, each an LDH
+          DNS name or an IP address, as the controller decided them.
+        type: list
+        elements: str
+        default: []
       csr:
         description: The host's certificate signing request in PEM.
         type: str
@@ -104,7 +118,8 @@ reasons:
   type: dict
   sample: {"client1.example.org": "the host has no certificate"}
 refused:
-  description: Hosts of this batch that got no certificate (revoked, or asking for another host's name), with the reason.
+  description: Hosts of this batch that got no certificate (revoked, a name that is not allowed or another
+    host's, a request for names the CA did not decide), with the reason.
   returned: always
   type: dict
 revoked_hosts:
@@ -130,6 +145,7 @@ def main():
             type="list", elements="dict", required=True,
             options=dict(
                 name=dict(type="str", required=True),
+                names=dict(type="list", elements="str", default=[]),
                 csr=dict(type="str", required=True),
                 certificate=dict(type="str"),
                 usage=dict(type="str", required=True, choices=list(x509.USAGES)),

@@ -1,3 +1,4 @@
+import json
 import os
 import stat
 
@@ -145,8 +146,10 @@ def test_host_key_rotation_on_request(tmp_path):
 @pytest.fixture
 def ca_files(tmp_path):
     paths = str(tmp_path / "ca.key"), str(tmp_path / "ca.pem")
-    pki.ensure_ca(paths[0], paths[1], "Test CA", "ecdsa-p256", 3650, False, passphrase="pw")
-    return pki.CAFiles(paths[0], paths[1], str(tmp_path / "index.json"), str(tmp_path / "crl.pem"), "pw")
+    index_path, crl_path = str(tmp_path / "index.json"), str(tmp_path / "crl.pem")
+    pki.ensure_ca(paths[0], paths[1], "Test CA", "ecdsa-p256", 3650, False, passphrase="pw",
+                  index_path=index_path, crl_path=crl_path)
+    return pki.CAFiles(paths[0], paths[1], index_path, crl_path, "pw")
 
 
 POLICY = x509.RenewalPolicy(365, 30, 0)
@@ -175,9 +178,10 @@ def test_signing_writes_index_and_crl_once(tmp_path, ca_files):
 
 
 def test_signing_in_check_mode_writes_nothing(tmp_path, ca_files):
+    index_before = open(ca_files.index_path).read()
     result = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, True)
     assert result["changed"] and "a" in result["certificates"]
-    assert not os.path.exists(ca_files.index_path) and not os.path.exists(ca_files.crl_path)
+    assert open(ca_files.index_path).read() == index_before and not os.path.exists(ca_files.crl_path)
 
 
 def test_revoking_a_host_lists_it_in_the_crl_and_refuses_it(tmp_path, ca_files):
@@ -210,11 +214,112 @@ def test_revoking_an_unknown_serial_is_an_error(ca_files):
         pki.revoke(ca_files, [], [0xFF], [], "x", 30, False)
 
 
-def test_a_corrupt_index_is_named(tmp_path, ca_files):
+def test_a_new_ca_starts_an_empty_index(ca_files):
+    assert json.load(open(ca_files.index_path)) == {"version": 1, "certificates": [], "revoked_hosts": {},
+                                                    "crl_number": 0}
+    assert mode_of(ca_files.index_path) == 0o600
+
+
+def damage(path, how):
+    if how == "missing":
+        os.unlink(path)
+        return
+    content = {"empty": "", "blank": "\n", "not json": "{not json", "a list": "[]",
+               "an entry without a serial": json.dumps({"version": 1, "revoked_hosts": {}, "certificates": [
+                   {"name": "a", "subject": "CN=a", "names": ["a"], "usage": "client", "status": "valid",
+                    "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}]}),
+               "a revoked entry without its time": json.dumps({"version": 1, "revoked_hosts": {}, "certificates": [
+                   {"serial": "ab", "name": "a", "subject": "CN=a", "names": ["a"], "usage": "client",
+                    "status": "revoked", "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}]}),
+               "a revoked host without a reason": json.dumps({"version": 1, "certificates": [],
+                                                              "revoked_hosts": {"a": "yes"}}),
+               }[how]
+    with open(path, "w") as handle:
+        handle.write(content)
+
+
+DAMAGES = ["missing", "empty", "blank", "not json", "a list", "an entry without a serial",
+           "a revoked entry without its time", "a revoked host without a reason"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_the_ca_works_with_no_index_but_its_own(tmp_path, ca_files, how):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    pki.revoke(ca_files, ["b"], [], [], "decommissioned", 30, False)
+    crl_before = open(ca_files.crl_path, "rb").read()
+    damage(ca_files.index_path, how)
+    after_damage = files.read_or_none(ca_files.index_path)
+    for attempt in (
+        lambda: pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False),
+        lambda: pki.revoke(ca_files, ["a"], [], [], "x", 30, False),
+        lambda: pki.rotate(ca_files, "introduce", trust_path(ca_files), NEW_CA, 30, False),
+        lambda: pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                              passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path),
+    ):
+        with pytest.raises(x509.CertificateError, match="syslog_ca_recover_index=true"):
+            attempt()
+    assert open(ca_files.crl_path, "rb").read() == crl_before
+    assert files.read_or_none(ca_files.index_path) == after_damage
+
+
+def test_a_lost_index_is_rebuilt_from_the_crl_and_nothing_revoked_comes_back(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", "c"), POLICY, 30, False)["certificates"]
+    pki.revoke(ca_files, ["b"], [x509.load_certificate(issued["c"]).serial_number], [], "key leaked", 30, False)
+    listed_before = set(x509.crl_revocations(x509.read_crl_bundle(open(ca_files.crl_path, "rb").read())[0]))
+    number_before = x509.crl_number_of(x509.read_crl_bundle(open(ca_files.crl_path, "rb").read())[0])
+    damage(ca_files.index_path, "not json")
+    recovered = pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                              passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path,
+                              recover_index=True)
+    assert any("rebuilt the CA index" in change and "2 revoked serials" in change for change in recovered["changes"])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("index.json.damaged-")]
+    pki.revoke(ca_files, ["b"], [], [], "decommissioned", 30, False)  # the documented step: revoke hosts again
+    again = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", "c", certificates=issued), POLICY, 30, False)
+    assert "b" in again["refused"]
+    assert sorted(again["reasons"]) == ["a", "c"]  # unknown to the new index, or revoked
+    crl = x509.read_crl_bundle(open(ca_files.crl_path, "rb").read())[0]
+    listed = set(x509.crl_revocations(crl))
+    assert listed_before <= listed
+    assert x509.load_certificate(issued["a"]).serial_number in listed  # superseded on replacement
+    assert x509.crl_number_of(crl) > number_before
+    assert not pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                             passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path,
+                             recover_index=True)["changed"]
+
+
+def test_no_index_and_no_crl_cannot_be_rebuilt(ca_files):
+    damage(ca_files.index_path, "missing")
+    with pytest.raises(x509.CertificateError, match="without the CRL"):
+        pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                      passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path,
+                      recover_index=True)
+
+
+def test_a_crl_never_drops_an_unexpired_serial_the_last_one_listed(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    pki.revoke(ca_files, ["b"], [], [], "decommissioned", 30, False)
+    crl_before = open(ca_files.crl_path, "rb").read()
+    # An index from before the revocation, restored over the current one.
+    index = json.load(open(ca_files.index_path))
+    index["revoked_hosts"] = {}
+    for entry in index["certificates"]:
+        entry["status"] = "valid"
     with open(ca_files.index_path, "w") as handle:
-        handle.write("{not json")
-    with pytest.raises(x509.CertificateError, match="index.json is not valid JSON"):
-        pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)
+        json.dump(index, handle)
+    with pytest.raises(x509.CertificateError, match="would no longer list serial %x" %
+                       x509.load_certificate(issued["b"]).serial_number):
+        pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False)
+    assert open(ca_files.crl_path, "rb").read() == crl_before
+
+
+def test_each_crl_has_a_higher_number(tmp_path, ca_files):
+    numbers = []
+    pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)
+    for host in ("a", "b"):
+        numbers.append(x509.crl_number_of(x509.read_crl_bundle(open(ca_files.crl_path, "rb").read())[0]))
+        pki.revoke(ca_files, [host], [], [], "x", 30, False)
+    numbers.append(x509.crl_number_of(x509.read_crl_bundle(open(ca_files.crl_path, "rb").read())[0]))
+    assert numbers == sorted(set(numbers)) and numbers[0] >= 1
 
 
 # --- CA rotation ---------------------------------------------------------------------

@@ -1,11 +1,12 @@
 import datetime
 import ipaddress
+import re
 
 import pytest
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, x509
 
@@ -23,9 +24,11 @@ def host_key():
     return x509.generate_private_key("ecdsa-p256")
 
 
-def request(key, names=("client1", "client1.example.org", "192.0.2.10"), usage="client", certificate=None, name="client1"):
-    return {"name": name, "csr": x509.csr_to_pem(x509.build_csr(key, list(names))), "usage": usage,
-            "certificate": certificate}
+def request(key, names=("client1", "client1.example.org", "192.0.2.10"), usage="client", certificate=None, name="client1",
+            csr=None):
+    """What the role hands the CA: the names the inventory decided and the host's request for them."""
+    return {"name": name, "names": list(names), "csr": csr or x509.csr_to_pem(x509.build_csr(key, [name] + list(names))),
+            "usage": usage, "certificate": certificate}
 
 
 def policy(validity_days=365, renew_before_days=30, renew_before_percent=0):
@@ -68,15 +71,20 @@ def test_unknown_key_type_is_refused():
         x509.generate_private_key("dsa-1024")
 
 
-def test_sans_split_dns_and_ip_and_drop_duplicates():
-    dns, ips = x509.split_subject_alt_names(["a", "A", "a.example.org", "10.1.2.3", "::1", ""])
-    assert dns == ["a", "a.example.org"]
-    assert ips == [ipaddress.ip_address("10.1.2.3"), ipaddress.ip_address("::1")]
+def test_certificate_names_drop_duplicates_and_keep_order():
+    assert x509.certificate_names(["a", "A", "a.example.org", "10.1.2.3", "::1", "0:0::1"]) == [
+        "a", "a.example.org", "10.1.2.3", "::1"]
 
 
-def test_a_name_with_spaces_is_refused(host_key):
-    with pytest.raises(x509.CertificateError, match="neither a DNS name"):
-        x509.build_csr(host_key, ["bad name"])
+@pytest.mark.parametrize("bad,why", [
+    ("bad name", "not an LDH DNS name"), ("*.example.org", "wildcard"), ("logs.example.org.", "ends in a dot"),
+    ("under_score", "not an LDH DNS name"), ("-lead", "not an LDH DNS name"), ("a" * 64, "not an LDH DNS name"),
+    ("", "not a name"), ("a/b", "not an LDH DNS name"), ("x\ny", "not an LDH DNS name"),
+    (".".join(["a" * 63] * 4) + ".b", "longer than a DNS name"),
+])
+def test_a_name_that_is_not_ldh_or_an_address_is_refused(host_key, bad, why):
+    with pytest.raises(x509.CertificateError, match=why):
+        x509.build_csr(host_key, ["client1", bad])
 
 
 def test_a_request_needs_a_name(host_key):
@@ -104,7 +112,8 @@ def test_new_host_gets_a_client_certificate_with_its_names(ca, host_key):
 def test_server_certificate_is_for_server_auth(ca, host_key):
     pem, dummy = sign_one(ca, request(host_key, usage="server"))
     eku = x509.load_certificate(pem).extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value
-    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    # A central server also forwards its own events to the other servers.
+    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
 def test_rsa_host_key_gets_key_encipherment(ca):
@@ -114,8 +123,9 @@ def test_rsa_host_key_gets_key_encipherment(ca):
 
 
 def test_second_run_keeps_the_certificate(ca, host_key):
-    pem, dummy = sign_one(ca, request(host_key))
-    again, reason = sign_one(ca, request(host_key, certificate=pem))
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
+    again, reason = sign_one(ca, request(host_key, certificate=pem), index=index)
     assert reason is None
     assert again == pem
 
@@ -168,11 +178,12 @@ def test_same_ca_subject_but_other_key_is_replaced(ca, host_key):
 
 
 def test_renewal_threshold(ca, host_key):
-    pem, dummy = sign_one(ca, request(host_key))
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
     just_outside = NOW + datetime.timedelta(days=365 - 31)
     inside = NOW + datetime.timedelta(days=365 - 29)
-    assert sign_one(ca, request(host_key, certificate=pem), now=just_outside)[1] is None
-    dummy, reason = sign_one(ca, request(host_key, certificate=pem), now=inside)
+    assert sign_one(ca, request(host_key, certificate=pem), index=index, now=just_outside)[1] is None
+    dummy, reason = sign_one(ca, request(host_key, certificate=pem), index=index, now=inside)
     assert reason == "the certificate expires in 29 days"
 
 
@@ -194,10 +205,11 @@ def test_serials_are_unique(ca, host_key):
 
 
 def test_a_batch_signs_each_host_once(ca, host_key):
+    index = ca_index.Index()
     second = x509.generate_private_key("ecdsa-p256")
-    first_pem, dummy = sign_one(ca, request(host_key))
+    first_pem, dummy = sign_one(ca, request(host_key), index=index)
     batch = [request(host_key, certificate=first_pem), request(second, names=("client2",), name="client2")]
-    certs, reasons, dummy = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    certs, reasons, dummy = x509.sign_requests(batch, ca[0], ca[1], policy(), index, NOW)
     assert certs["client1"] == first_pem
     assert reasons == {"client2": "the host has no certificate"}
 
@@ -223,12 +235,13 @@ def test_tampered_request_is_refused(ca, host_key):
 
 
 def test_percentage_threshold(ca, host_key):
-    pem, dummy = sign_one(ca, request(host_key))
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
     # 365 days, renew under 20 % left: 73 days. The 30-day rule alone would wait.
     at_74_days_left = NOW + datetime.timedelta(days=365 - 74)
     at_72_days_left = NOW + datetime.timedelta(days=365 - 72)
-    assert sign_one(ca, request(host_key, certificate=pem), now=at_74_days_left, renew_before_percent=20)[1] is None
-    dummy, reason = sign_one(ca, request(host_key, certificate=pem), now=at_72_days_left, renew_before_percent=20)
+    assert sign_one(ca, request(host_key, certificate=pem), index=index, now=at_74_days_left, renew_before_percent=20)[1] is None
+    dummy, reason = sign_one(ca, request(host_key, certificate=pem), index=index, now=at_72_days_left, renew_before_percent=20)
     assert reason == "less than 20% of the certificate's validity is left"
 
 
@@ -320,7 +333,7 @@ def test_a_host_cannot_get_a_name_another_host_holds(ca, host_key):
     certs, reasons, refused = x509.sign_requests(
         [request(intruder, name="client9", names=("client9", "SERVER1"))], ca[0], ca[1], policy(), index, NOW)
     assert certs == {} and reasons == {}
-    assert refused == {"client9": "the request of client9 names SERVER1 (held by server1)"}
+    assert refused == {"client9": "the names of client9 include SERVER1 (held by server1)"}
 
 
 def test_a_host_cannot_take_another_hosts_inventory_name_in_the_same_batch(ca, host_key):
@@ -329,14 +342,14 @@ def test_a_host_cannot_take_another_hosts_inventory_name_in_the_same_batch(ca, h
              request(host_key, name="server1", names=("server1",), usage="server")]
     certs, dummy, refused = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
     assert "server1" in certs and "client9" not in certs
-    assert refused["client9"] == "the request of client9 names server1 (held by server1)"
+    assert refused["client9"] == "the names of client9 include server1 (held by server1)"
 
 
 def test_two_hosts_cannot_share_a_name_in_one_batch(ca, host_key):
     other = x509.generate_private_key("ecdsa-p256")
     batch = [request(host_key, name="a", names=("a", "shared")), request(other, name="b", names=("b", "shared"))]
     certs, dummy, refused = x509.sign_requests(batch, ca[0], ca[1], policy(), ca_index.Index(), NOW)
-    assert "a" in certs and refused == {"b": "the request of b names shared (held by a)"}
+    assert "a" in certs and refused == {"b": "the names of b include shared (held by a)"}
 
 
 def test_a_renewing_host_keeps_its_own_names(ca, host_key):
@@ -346,3 +359,95 @@ def test_a_renewing_host_keeps_its_own_names(ca, host_key):
     again, reason = sign_one(ca, request(host_key, certificate=pem), now=two_days_later, index=index,
                              renew_before_days=364)
     assert reason == "the certificate expires in 363 days" and again != pem
+
+
+# --- the CA decides every name: what a host with root could ask for -----------------------
+
+def forged_csr(key, subject_cn, sans, extensions=()):
+    builder = cx509.CertificateSigningRequestBuilder().subject_name(
+        cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
+    if sans:
+        builder = builder.add_extension(cx509.SubjectAlternativeName(sans), critical=False)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=True)
+    return x509.csr_to_pem(builder.sign(key, hashes.SHA256()))
+
+
+@pytest.mark.parametrize("subject_cn,sans,extensions,why", [
+    ("server1", [cx509.DNSName("client9")], (), "has the subject CN=server1, not CN=client9"),
+    ("client9", [cx509.DNSName("client9"), cx509.DNSName("*.example.org")], (), "names client9, \\*.example.org, not client9"),
+    ("client9", [cx509.DNSName("client9"), cx509.DNSName("server-next")], (), "names client9, server-next, not client9"),
+    ("client9", [cx509.DNSName("client9"), cx509.UniformResourceIdentifier("https://server1/")], (), "other types \\(UniformResourceIdentifier\\)"),
+    ("client9", [cx509.DNSName("client9"), cx509.RFC822Name("root@server1")], (), "other types \\(RFC822Name\\)"),
+    ("client9", [], (), "has no subject alternative names"),
+    ("client9", [cx509.DNSName("client9")], (cx509.BasicConstraints(ca=True, path_length=None),), "extensions the CA does not grant"),
+])
+def test_a_crafted_request_gets_nothing(ca, subject_cn, sans, extensions, why):
+    key = x509.generate_private_key("ecdsa-p256")
+    crafted = request(key, name="client9", names=(), csr=forged_csr(key, subject_cn, sans, extensions))
+    index = ca_index.Index()
+    certs, reasons, refused = x509.sign_requests([crafted], ca[0], ca[1], policy(), index, NOW)
+    assert certs == {} and reasons == {} and index.certificates == []
+    assert re.search(why, refused["client9"]), refused["client9"]
+    assert "the CA decides a host's names" in refused["client9"]
+
+
+def test_the_certificate_carries_the_names_the_ca_decided(ca, host_key):
+    pem, dummy = sign_one(ca, request(host_key, name="client1", names=("10.0.0.1",)))
+    cert = x509.load_certificate(pem)
+    assert cert.subject.rfc4514_string() == "CN=client1"
+    san = cert.extensions.get_extension_for_class(cx509.SubjectAlternativeName).value
+    assert list(san) == [cx509.DNSName("client1"), cx509.IPAddress(ipaddress.ip_address("10.0.0.1"))]
+
+
+@pytest.mark.parametrize("extra", ["*.example.org", "logs.example.org.", "bad_name"])
+def test_an_inventory_name_that_is_not_allowed_is_refused_with_its_reason(ca, host_key, extra):
+    good = request(host_key, names=())
+    bad = dict(good, names=[extra])  # the host asks for what the inventory says; the inventory is wrong
+    certs, dummy, refused = x509.sign_requests([bad], ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    assert certs == {} and "are not allowed" in refused["client1"] and extra in refused["client1"]
+
+
+def test_a_certificate_with_a_subject_the_ca_would_not_give_is_replaced(ca, host_key):
+    crafted = forged_csr(host_key, "server1", [cx509.DNSName("client1")])
+    old = x509.sign_csr(x509.load_csr(crafted), ca[0], ca[1], "client", 365, ["client1"], NOW)
+    forged = old.subject  # what an older CA copied from the request
+    assert forged.rfc4514_string() == "CN=client1"  # sign_csr itself never copies the request's subject
+    legacy = (cx509.CertificateBuilder().subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "server1")]))
+              .issuer_name(ca[0].subject).public_key(host_key.public_key()).serial_number(7)
+              .not_valid_before(NOW).not_valid_after(NOW + datetime.timedelta(days=300))
+              .add_extension(cx509.SubjectAlternativeName([cx509.DNSName("client1")]), critical=False)
+              .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+              .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(ca[0].public_key()), critical=False)
+              .sign(ca[1], hashes.SHA256()))
+    dummy, reason = sign_one(ca, request(host_key, names=(), certificate=x509.certificate_to_pem(legacy)))
+    assert reason == "the host names changed"
+
+
+def test_a_revoked_hosts_names_stay_reserved_until_it_is_freed(ca, host_key):
+    index = ca_index.Index()
+    sign_one(ca, request(host_key, name="server1", names=("logs.example.org",), usage="server"), index=index)
+    index.revoke_host("server1", "key compromise", x509.iso(NOW))
+    newcomer = x509.generate_private_key("ecdsa-p256")
+    for names in (("logs.example.org",), ("SERVER1",)):
+        certs, dummy, refused = x509.sign_requests(
+            [request(newcomer, name="client9", names=names)], ca[0], ca[1], policy(), index, NOW)
+        assert certs == {} and "(held by server1)" in refused["client9"]
+    index.unrevoke_host("server1")
+    certs, dummy, refused = x509.sign_requests(
+        [request(newcomer, name="client9", names=("logs.example.org",))], ca[0], ca[1], policy(), index, NOW)
+    assert "client9" in certs and refused == {}
+
+
+def test_a_certificate_the_index_does_not_know_is_replaced_and_then_listed(ca, host_key):
+    pem, dummy = sign_one(ca, request(host_key))
+    index = ca_index.Index()  # as after a rebuild from the CRL: the current certificate is not in it
+    new, reason = sign_one(ca, request(host_key, certificate=pem), index=index)
+    assert reason == "the CA index has no record of the certificate" and new != pem
+    withdrawn = index.withdrawn(x509.iso(NOW), x509.ca_key_id(ca[0]))
+    assert [int(e["serial"], 16) for e in withdrawn] == [x509.load_certificate(pem).serial_number]
+
+
+def test_crls_carry_their_number(ca):
+    crl = x509.build_crl(ca[0], ca[1], [], 30, NOW, number=42)
+    assert x509.crl_number_of(crl) == 42

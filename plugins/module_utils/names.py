@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which host names may appear in a certificate or a generated file.
+
+A certificate name is what TLS and RELP peers trust, and gtls, ossl and librelp each match
+it their own way (wildcards, the CN as a fallback, names compared as strings). Only two
+forms are allowed, so that every endpoint reads a name the same way: an LDH DNS name
+(letters, digits and hyphens in dot-separated labels, RFC 1123) and an IP address.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+MAX_DNS_NAME = 253
+
+
+def name_problem(name):
+    """Why ``name`` is not an LDH DNS name or an IP address, or None when it is one."""
+    if not isinstance(name, str) or not name:
+        return "%r is not a name" % (name,)
+    try:
+        ipaddress.ip_address(name)
+        return None
+    except ValueError:
+        pass
+    if "*" in name:
+        return "%r is a wildcard; a certificate names one host" % name
+    if name.endswith("."):
+        return "%r ends in a dot; write it without" % name
+    if len(name) > MAX_DNS_NAME:
+        return "%r is longer than a DNS name can be (%d)" % (name, MAX_DNS_NAME)
+    if not all(_LABEL.match(label) for label in name.split(".")):
+        return ("%r is not an LDH DNS name (labels of letters, digits and inner hyphens, 1 to 63 "
+                "characters, separated by dots)" % name)
+    return None
+
+
+def is_ip_address(name):
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical(name):
+    """The form two names are compared in: DNS names ignore case, addresses their spelling."""
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return name.lower()
