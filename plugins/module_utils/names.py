@@ -55,3 +55,37 @@ def canonical(name):
         return str(ipaddress.ip_address(name))
     except ValueError:
         return name.lower()
+
+
+# Letters, digits and . _ - between slashes, from the root: nothing a quote, a space, a
+# variable or a line break could hide in, and no way up out of a directory.
+_SAFE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+/?$")
+
+
+def path_problem(path):
+    """Why ``path`` may not reach a generated file, or None."""
+    if not isinstance(path, str) or not _SAFE_PATH.match(path):
+        return "%r is not an absolute path of letters, digits, '.', '_' and '-' between slashes" % (path,)
+    if any(part in (".", "..") for part in path.split("/")):
+        return "%r has a '.' or '..' part" % path
+    return None
+
+
+# auditctl options that add rules and describe them; the others (-D, -e, -b, -f, -r, -d, -W,
+# --backlog_wait_time, ...) delete rules or change how auditd works, which the baseline decides.
+AUDIT_RULE_OPTIONS = ("-a", "-A", "-w", "-p", "-k", "-F", "-S", "-C")
+
+
+def audit_rule_problem(rule):
+    """Why ``rule`` is not one audit rule that only adds, or None."""
+    if not isinstance(rule, str) or not rule.strip():
+        return "%r is not a rule" % (rule,)
+    if any(c in rule for c in "\r\n\x00") or any(ord(c) < 32 and c != "\t" for c in rule):
+        return "%r is not one line" % rule
+    words = rule.split()
+    if words[0] not in ("-a", "-A", "-w"):
+        return "%r does not begin with -a, -A or -w" % rule
+    others = [w for w in words if w.startswith("-") and w not in AUDIT_RULE_OPTIONS]
+    if others:
+        return "%r uses %s; a rule may use only %s" % (rule, ", ".join(others), " ".join(AUDIT_RULE_OPTIONS))
+    return None

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The roles' checks of operator values that reach generated files (module_utils/names.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.auditlog.fleet.plugins.module_utils import names
+
+
+def _problems(values, problem):
+    return [p for p in (problem(v) for v in values) if p]
+
+
+def path_problems(paths):
+    """What is wrong with each of ``paths`` (a dict of variable name to path), as sentences."""
+    return ["%s: %s" % (name, p) for name, path in sorted(paths.items()) for p in _problems([path], names.path_problem)]
+
+
+def host_name_problems(host_names):
+    return _problems(host_names, names.name_problem)
+
+
+def audit_rule_problems(rules):
+    return _problems(rules, names.audit_rule_problem)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "path_problems": path_problems,
+            "host_name_problems": host_name_problems,
+            "audit_rule_problems": audit_rule_problems,
+        }
