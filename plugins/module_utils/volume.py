@@ -32,11 +32,14 @@ class VolumeError(Exception):
 class System:
     """The host as the volume logic sees it: real commands and files."""
 
-    def __init__(self, run_command, fstab_path="/etc/fstab", mountinfo_path="/proc/self/mountinfo"):
+    def __init__(self, run_command, fstab_path="/etc/fstab", mountinfo_path="/proc/self/mountinfo",
+                 swaps_path="/proc/swaps", sysfs_block="/sys/dev/block"):
         # run_command(argv) -> (rc, stdout, stderr), as AnsibleModule.run_command.
         self._run = run_command
         self.fstab_path = fstab_path
         self.mountinfo_path = mountinfo_path
+        self.swaps_path = swaps_path
+        self.sysfs_block = sysfs_block
 
     def run(self, argv, what):
         rc, out, err = self._run(argv)
@@ -107,6 +110,36 @@ class System:
                     found = (os.makedev(int(major), int(minor)), fields[separator + 2])
         return found  # the last entry: what is on top
 
+    def mount_points(self, number):
+        """Every place the filesystem on device ``number`` is mounted (bind mounts included)."""
+        wanted = "%d:%d" % (os.major(number), os.minor(number))
+        with open(self.mountinfo_path) as handle:
+            return [_unescape(line.split()[4]) for line in handle if line.split()[2] == wanted]
+
+    def swap_device_numbers(self):
+        numbers = set()
+        with open(self.swaps_path) as handle:
+            for line in list(handle)[1:]:
+                name = _unescape(line.split()[0])
+                if self.is_block_device(name):
+                    numbers.add(self.device_number(name))
+        return numbers
+
+    def _sysfs(self, number, *parts):
+        return os.path.join(self.sysfs_block, "%d:%d" % (os.major(number), os.minor(number)), *parts)
+
+    def holders(self, number):
+        """What is built on the device: LVM, device mapper, RAID (by kernel name)."""
+        directory = self._sysfs(number, "holders")
+        return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+
+    def partitions(self, number):
+        directory = self._sysfs(number)
+        if not os.path.isdir(directory):
+            return []
+        return sorted(name for name in os.listdir(directory)
+                      if os.path.exists(os.path.join(directory, name, "partition")))
+
     def read_fstab(self):
         data = files.read_or_none(self.fstab_path)
         return data.decode("utf-8") if data is not None else ""
@@ -176,6 +209,17 @@ def fstab_with(text, path, line):
     return "\n".join(lines) + "\n", old
 
 
+def uses_elsewhere(system, device, path):
+    """What uses ``device`` besides the archive at ``path``: other mounts, swap, holders, partitions."""
+    number = system.device_number(device)
+    uses = ["mounted at %s" % point for point in system.mount_points(number) if point != path]
+    if number in system.swap_device_numbers():
+        uses.append("active swap")
+    uses.extend("held by %s" % holder for holder in system.holders(number))
+    uses.extend("has the partition %s" % partition for partition in system.partitions(number))
+    return uses
+
+
 def ensure_volume(system, device_spec, path, fstype="ext4", label=None, options="defaults",
                   owner=0, group=0, mode=0o750, force=False, grow=True, check_mode=False):
     """Make ``device_spec`` the filesystem mounted at ``path``. Returns the module's result."""
@@ -183,6 +227,12 @@ def ensure_volume(system, device_spec, path, fstype="ext4", label=None, options=
         raise VolumeError("filesystem type %r is not supported; choose one of %s" % (fstype, ", ".join(FSTYPES)))
     changes = []
     device = resolve_device(system, device_spec)
+    uses = uses_elsewhere(system, device, path)
+    if uses:
+        # force is for a device that holds data nobody needs; one in use would be formatted,
+        # mounted twice or have its filesystem's root handed to the archive's owner.
+        raise VolumeError("%s (%s) is in use: %s. The archive needs a device of its own; nothing was changed, "
+                          "whatever force says" % (device_spec, device, "; ".join(uses)))
     mounted = system.mounted_at(path)
     if mounted is not None and mounted[0] != system.device_number(device):
         raise VolumeError("%s is already mounted at %s, not %s; unmount it first if the archive is to move"

@@ -23,6 +23,9 @@ description:
   - Fails when another device is mounted at the archive root, when C(/etc/fstab) names another
     device there, or when the archive root is not mounted and not empty (mounting would hide
     its files, for example an archive kept on the root filesystem until now), unless O(force).
+  - Never touches a device that something else uses, whatever O(force) says. It is mounted
+    anywhere but at O(path) (the root filesystem, a bind mount), active swap, held by LVM,
+    device mapper or RAID, or has partitions.
   - Grows the filesystem online when the device has grown.
   - Gives the root of the mounted filesystem the owner, group and mode asked for.
 author: auditlog.fleet contributors (@auditlog)
@@ -75,7 +78,8 @@ options:
       - Format the device even though it holds a filesystem of another type or data, destroying
         it; replace another device's C(/etc/fstab) entry for the archive root; mount over a
         non-empty archive root, hiding its files.
-      - Never unmounts anything; a mounted device is never formatted.
+      - Never unmounts anything; a mounted device is never formatted, and a device in use
+        elsewhere is refused all the same.
     type: bool
     default: false
   grow:

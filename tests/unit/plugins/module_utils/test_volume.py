@@ -18,6 +18,7 @@ class FakeSystem(volume.System):
         self.mounts = {}
         self.commands = []
         self.uuids = iter("uuid-%d" % n for n in range(1, 100))
+        self.swaps, self.holders_of, self.partitions_of = set(), {}, {}
 
     def add_device(self, name, size=64 * MiB, signatures=None, zeros=True):
         path = str(self.tmp_path / name)
@@ -75,6 +76,18 @@ class FakeSystem(volume.System):
 
     def mounted_at(self, path):
         return self.mounts.get(path)
+
+    def mount_points(self, number):
+        return sorted(path for path, (rdev, dummy) in self.mounts.items() if rdev == number)
+
+    def swap_device_numbers(self):
+        return self.swaps
+
+    def holders(self, number):
+        return self.holders_of.get(number, [])
+
+    def partitions(self, number):
+        return self.partitions_of.get(number, [])
 
 
 @pytest.fixture
@@ -227,3 +240,46 @@ def test_a_mount_point_with_files_in_it_is_not_hidden_under_the_volume(system, a
         ensure(system, device, archive)
     assert system.commands == []
     assert ensure(system, device, archive, force=True)["changed"]
+
+
+@pytest.mark.parametrize("use,expected", [
+    ("mounted", "mounted at /mnt/other"), ("swap", "active swap"), ("holder", "held by dm-0"),
+    ("partition", "has the partition loop0p1"),
+])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_device_in_use_is_refused_whatever_force_says(tmp_path, use, expected, force):
+    system = FakeSystem(tmp_path)
+    device = system.add_device("vol", signatures={"TYPE": "ext4", "UUID": "u-1"})
+    number = system.device_number(device)
+    if use == "mounted":
+        system.mounts["/mnt/other"] = (number, device)
+    elif use == "swap":
+        system.swaps.add(number)
+    elif use == "holder":
+        system.holders_of[number] = ["dm-0"]
+    else:
+        system.partitions_of[number] = ["loop0p1"]
+    archive = tmp_path / "archive"
+    with pytest.raises(volume.VolumeError, match="is in use: %s.*whatever force says" % expected):
+        volume.ensure_volume(system, device, str(archive), force=force)
+    assert system.commands == [] and not archive.exists() and system.read_fstab() == ""
+
+
+def test_the_real_system_reads_mounts_swaps_holders_and_partitions(tmp_path):
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text("36 35 7:3 / /srv/syslog-archive rw - ext4 /dev/loop3 rw\n"
+                         "37 35 7:3 / /mnt/a\\040b rw - ext4 /dev/loop3 rw\n"
+                         "38 35 8:1 / / rw - ext4 /dev/sda1 rw\n")
+    swaps = tmp_path / "swaps"
+    swaps.write_text("Filename Type Size Used Priority\n/swapfile file 1024 0 -2\n")
+    sysfs = tmp_path / "block"
+    (sysfs / "7:3" / "holders" / "dm-1").mkdir(parents=True)
+    (sysfs / "7:3" / "loop3p1").mkdir()
+    (sysfs / "7:3" / "loop3p1" / "partition").write_text("1\n")
+    (sysfs / "7:3" / "queue").mkdir()
+    system = volume.System(None, mountinfo_path=str(mountinfo), swaps_path=str(swaps), sysfs_block=str(sysfs))
+    number = os.makedev(7, 3)
+    assert system.mount_points(number) == ["/srv/syslog-archive", "/mnt/a b"]
+    assert system.swap_device_numbers() == set()
+    assert system.holders(number) == ["dm-1"] and system.partitions(number) == ["loop3p1"]
+    assert system.holders(os.makedev(8, 1)) == [] and system.partitions(os.makedev(8, 1)) == []
