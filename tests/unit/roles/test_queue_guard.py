@@ -2,6 +2,8 @@ import json
 import os
 import time
 
+import pytest
+
 METRICS = """# HELP rsyslog_queue_size Messages in the queue now.
 # TYPE rsyslog_queue_size gauge
 rsyslog_queue_size{rsyslog="client",name="auditlog_to_logs1.example.org queue"} %d
@@ -94,3 +96,36 @@ def test_ignores_a_stale_metrics_file(queue_guard, tmp_path, monkeypatch):
     assert run.restarts == []
     run(0, 380)
     assert run.restarts == [], "the stale reports did not count towards the three"
+
+
+def untrusted(kind, tmp_path):
+    """A metrics file the guard must not read, made the way another user could."""
+    path = tmp_path / ("client-%s.prom" % kind)
+    genuine = tmp_path / "genuine.prom"
+    genuine.write_text(METRICS % (0, 380))
+    if kind == "link":
+        path.symlink_to(genuine)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "other owner":
+        path.write_text(METRICS % (0, 380))
+        os.chown(path, 65534, 65534)
+    elif kind == "group-writable":
+        path.write_text(METRICS % (0, 380))
+        os.chmod(path, 0o664)
+    elif kind == "huge":
+        path.write_text(METRICS % (0, 380) + "#" * (1024 * 1024))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "other owner", "group-writable", "huge"])
+def test_a_metrics_file_the_guard_cannot_trust_is_not_read(queue_guard, tmp_path, kind):
+    assert queue_guard.read_metrics(str(untrusted(kind, tmp_path)), 300, time.time()) is None
+
+
+def test_roots_own_fresh_metrics_file_is_read(queue_guard, tmp_path):
+    path = tmp_path / "client.prom"
+    path.write_text(METRICS % (0, 380))
+    os.chmod(path, 0o644)
+    assert queue_guard.queue_sizes(queue_guard.read_metrics(str(path), 300, time.time())) == {
+        "logs1.example.org": [0, 380], "logs2.example.org": [0, 0]}
