@@ -26,8 +26,8 @@ STATUSES = (VALID, SUPERSEDED, REVOKED)
 # What every certificate entry holds, and of which type; revoked entries also say when and why.
 _ENTRY_FIELDS = {"serial": str, "name": str, "subject": str, "names": list, "usage": (str, type(None)),
                  "not_before": str, "not_after": str, "status": str}
-_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-_SERIAL = re.compile(r"^[0-9a-f]{1,40}$")
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+_SERIAL = re.compile(r"^[0-9a-f]{1,40}\Z")
 
 
 class CAIndexError(Exception):

@@ -16,7 +16,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 MAX_DNS_NAME = 253
 
 
@@ -24,20 +24,29 @@ def name_problem(name):
     """Why ``name`` is not an LDH DNS name or an IP address, or None when it is one."""
     if not isinstance(name, str) or not name:
         return "%r is not a name" % (name,)
+    if "%" in name:
+        return "%r has a scope; a certificate names an address without one" % name
     try:
-        ipaddress.ip_address(name)
-        return None
+        address = ipaddress.ip_address(name)
     except ValueError:
         pass
+    else:
+        if address.version == 6 and address.ipv4_mapped:
+            return "%r is an IPv4 address written as IPv6; write it as %s" % (name, address.ipv4_mapped)
+        return None
     if "*" in name:
         return "%r is a wildcard; a certificate names one host" % name
     if name.endswith("."):
         return "%r ends in a dot; write it without" % name
     if len(name) > MAX_DNS_NAME:
         return "%r is longer than a DNS name can be (%d)" % (name, MAX_DNS_NAME)
-    if not all(_LABEL.match(label) for label in name.split(".")):
+    labels = name.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
         return ("%r is not an LDH DNS name (labels of letters, digits and inner hyphens, 1 to 63 "
                 "characters, separated by dots)" % name)
+    if labels[-1].isdigit():
+        # 010.0.0.1 or 3232235777: an address to inet_aton and to some TLS libraries, a name to others.
+        return "%r ends in a label of digits only, which some read as an address" % name
     return None
 
 
@@ -59,12 +68,12 @@ def canonical(name):
 
 # Letters, digits and . _ - between slashes, from the root: nothing a quote, a space, a
 # variable or a line break could hide in, and no way up out of a directory.
-_SAFE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+/?$")
+_SAFE_PATH = re.compile(r"(/[A-Za-z0-9._-]+)+/?")
 
 
 def path_problem(path):
     """Why ``path`` may not reach a generated file, or None."""
-    if not isinstance(path, str) or not _SAFE_PATH.match(path):
+    if not isinstance(path, str) or not _SAFE_PATH.fullmatch(path):
         return "%r is not an absolute path of letters, digits, '.', '_' and '-' between slashes" % (path,)
     if any(part in (".", "..") for part in path.split("/")):
         return "%r has a '.' or '..' part" % path
@@ -88,4 +97,9 @@ def audit_rule_problem(rule):
     others = [w for w in words if w.startswith("-") and w not in AUDIT_RULE_OPTIONS]
     if others:
         return "%r uses %s; a rule may use only %s" % (rule, ", ".join(others), " ".join(AUDIT_RULE_OPTIONS))
+    for option, value in zip(words, words[1:] + [""]):
+        # A "never" rule, or one on the exclude list, ends the auditing of what it matches.
+        stops = set(value.split(",")) & {"never", "exclude"} if option in ("-a", "-A") else ()
+        if stops:
+            return "%r uses %s, which stops auditing what it matches" % (rule, " and ".join(sorted(stops)))
     return None

@@ -44,7 +44,7 @@ GENESIS = "0" * 64
 SIGNED_PREFIX = b"auditlog.fleet seal v1\n"
 ENTRY_FIELDS = ("seq", "event", "path", "size", "sha256", "sealed_at", "prev")
 # What logrotate leaves of a client's file (dateext, compress): <client>/syslog.log-<stamp>.gz
-ROTATED = re.compile(r"^[^/]+/syslog\.log-[0-9-]+\.gz$")
+ROTATED = re.compile(r"^[^/]+/syslog\.log-[0-9-]+\.gz\Z")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 KEY_MODE = 0o600
 CHAIN_MODE = 0o600

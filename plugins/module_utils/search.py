@@ -19,7 +19,7 @@ import gzip
 import os
 import re
 
-ROTATED = re.compile(r"^syslog\.log-(\d{8}-\d{6})(\.gz)?$")
+ROTATED = re.compile(r"^syslog\.log-(\d{8}-\d{6})(\.gz)?\Z")
 UTC = datetime.timezone.utc
 
 

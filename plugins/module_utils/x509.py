@@ -23,7 +23,8 @@ from ansible_collections.auditlog.fleet.plugins.module_utils import names as nam
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 except ImportError:
     HAS_CRYPTOGRAPHY = False
@@ -84,9 +85,10 @@ def generate_private_key(key_type):
 
 
 def key_type_of(key):
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
+    """The KEY_TYPES name of a private or public key, or None for any other key."""
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) and key.curve.name == "secp256r1":
         return "ecdsa-p256"
-    if isinstance(key, rsa.RSAPrivateKey) and key.key_size in (3072, 4096):
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)) and key.key_size in (3072, 4096):
         return "rsa-%d" % key.key_size
     return None
 
@@ -118,20 +120,24 @@ def load_private_key(pem, path="private key", passphrase=None):
         raise CertificateError("%s is not a readable PEM private key: %s" % (path, exc))
 
 
-def load_certificate(pem, what="certificate"):
-    if isinstance(pem, str):
-        pem = pem.encode("ascii")
+def _pem_bytes(pem, what, kind):
+    """A host sends these: anything but ASCII text is refused, not trusted to the parser."""
     try:
-        return x509.load_pem_x509_certificate(pem)
+        return pem.encode("ascii") if isinstance(pem, str) else bytes(pem)
+    except (UnicodeEncodeError, TypeError):
+        raise CertificateError("%s is not a PEM %s" % (what, kind))
+
+
+def load_certificate(pem, what="certificate"):
+    try:
+        return x509.load_pem_x509_certificate(_pem_bytes(pem, what, "certificate"))
     except ValueError as exc:
         raise CertificateError("%s is not a PEM certificate: %s" % (what, exc))
 
 
 def load_csr(pem, what="certificate request"):
-    if isinstance(pem, str):
-        pem = pem.encode("ascii")
     try:
-        csr = x509.load_pem_x509_csr(pem)
+        csr = x509.load_pem_x509_csr(_pem_bytes(pem, what, "certificate request"))
         signature_valid = csr.is_signature_valid
     except ValueError as exc:
         raise CertificateError("%s is not a PEM certificate request: %s" % (what, exc))
@@ -157,6 +163,26 @@ def _public_der(public_key):
         encoding=serialization.Encoding.DER,
         format=serialization.PublicFormat.SubjectPublicKeyInfo,
     )
+
+
+def signed_by(cert, ca_cert):
+    """Whether the CA key of ``ca_cert`` made the signature on ``cert``.
+
+    A host's "current certificate" comes from the host: its issuer name and key identifier
+    are only what the host wrote, while the signature is something only the CA can make.
+    """
+    public_key = ca_cert.public_key()
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
+                              cert.signature_hash_algorithm)
+        else:
+            return False
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True
 
 
 def same_public_key(a, b):
@@ -243,7 +269,7 @@ def certificate_names(names):
     """
     checked, seen = [], set()
     for name in names:
-        name = str(name).strip()
+        name = str(name)
         problem = name_rules.name_problem(name)
         if problem:
             raise CertificateError(problem)
@@ -328,6 +354,8 @@ def reissue_reason(current, csr, ca_cert, usage, policy, names, now=None, is_rev
             return "the certificate was issued by another CA key"
     except x509.ExtensionNotFound:
         return "the certificate names no issuing key"
+    if not signed_by(current, ca_cert):
+        return "the certificate's signature is not the CA's"
     if is_revoked(current.serial_number):
         return "the certificate was revoked"
     if not same_public_key(current.public_key(), csr.public_key()):
@@ -413,66 +441,112 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
     ``usage`` and an optional ``certificate`` (the host's current PEM). The host decides
     nothing but its key: the request must ask for exactly these names. Returns
     ``(certificates, reasons, refused)``: the PEM every host should have, why each
-    reissued host got a new one, and why a host got nothing.
+    reissued host got a new one, and why a host got nothing. A host's request or
+    certificate that cannot be read refuses that host alone.
     """
     now = now or utcnow()
     certificates, reasons, refused = {}, {}, {}
-    taken = index.serials()
-    # A name belongs to one host: the one holding it in a valid certificate, or a revoked
-    # host (until an operator frees it), or in this batch the host of that inventory name.
+    seen = set()
+    for request in requests:
+        if request["name"] in seen:
+            raise CertificateError("host %s appears twice in the requests" % request["name"])
+        seen.add(request["name"])
+    holders = _batch_name_holders(requests, index)
+    signer = _Signer(ca_cert, ca_key, policy, index, now)
+    for request in requests:
+        name = request["name"]
+        outcome = signer.decide(request, holders)
+        if outcome[0] == "refused":
+            refused[name] = outcome[1]
+            continue
+        certificates[name] = outcome[1]
+        if outcome[0] == "issued":
+            reasons[name] = outcome[2]
+    return certificates, reasons, refused
+
+
+def _batch_name_holders(requests, index):
+    """Who may have each name: its holder in the index, else the batch host the inventory names
+    so, else the first batch host given it; a revoked host keeps its names until freed."""
     holders = index.name_holders()
     for request in requests:
         holders.setdefault(name_rules.canonical(request["name"]), request["name"])
-    authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
-    ca_id = ca_key_id(ca_cert)
     for request in requests:
-        name = request["name"]
-        if name in certificates or name in refused:
-            raise CertificateError("host %s appears twice in the requests" % name)
-        if name in index.revoked_hosts:
-            refused[name] = "%s was revoked on %s (%s)" % (
-                name, index.revoked_hosts[name]["revoked_at"], index.revoked_hosts[name]["reason"])
-            continue
         try:
-            names = _decided_names(request)
-        except CertificateError as exc:
-            refused[name] = "the names the inventory gives %s are not allowed: %s" % (name, exc)
+            decided = _decided_names(request)
+        except CertificateError:
             continue
+        for certificate_name in decided:
+            holders.setdefault(name_rules.canonical(certificate_name), request["name"])
+    return holders
+
+
+class _Signer:
+    """Signs one request at a time for ``sign_requests``."""
+
+    def __init__(self, ca_cert, ca_key, policy, index, now):
+        self.ca_cert, self.ca_key, self.policy, self.index, self.now = ca_cert, ca_key, policy, index, now
+        self.taken = index.serials()
+        self.authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
+        self.ca_id = ca_key_id(ca_cert)
+
+    @staticmethod
+    def _read_host_input(request, names):
+        """The host's request and current certificate, and what is wrong with the request."""
+        name = request["name"]
         csr = load_csr(request["csr"], "the request of %s" % name)
-        problem = request_problem(csr, names)
-        if problem:
-            refused[name] = "%s (of %s): the CA decides a host's names and signs nothing else" % (problem, name)
-            continue
-        taken_names = ["%s (held by %s)" % (n, holders[name_rules.canonical(n)]) for n in names
-                       if holders.get(name_rules.canonical(n), name) != name]
-        if taken_names:
-            refused[name] = "the names of %s include %s" % (name, ", ".join(taken_names))
-            continue
-        for certificate_name in names:
-            holders[name_rules.canonical(certificate_name)] = name
+        if key_type_of(csr.public_key()) is None:
+            raise CertificateError("the request is for a key of a type the CA does not sign (only %s)" % (
+                ", ".join(KEY_TYPES)))
         current = None
         if request.get("certificate"):
             current = load_certificate(request["certificate"], "the current certificate of %s" % name)
-        reason = reissue_reason(current, csr, ca_cert, request["usage"], policy, names, now, index.is_revoked)
+        return csr, current, request_problem(csr, names)
+
+    def decide(self, request, holders):
+        """("refused", why), ("kept", pem) or ("issued", pem, why) for one host."""
+        name, index = request["name"], self.index
+        if name in index.revoked_hosts:
+            return ("refused", "%s was revoked on %s (%s)" % (
+                name, index.revoked_hosts[name]["revoked_at"], index.revoked_hosts[name]["reason"]))
+        try:
+            names = _decided_names(request)
+        except CertificateError as exc:
+            return ("refused", "the names the inventory gives %s are not allowed: %s" % (name, exc))
+        try:
+            csr, current, problem = self._read_host_input(request, names)
+        except (CertificateError, ValueError) as exc:
+            # cryptography parses extensions lazily and says ValueError for a malformed one.
+            return ("refused", "%s (of %s)" % (exc, name))
+        if problem:
+            return ("refused", "%s (of %s): the CA decides a host's names and signs nothing else" % (problem, name))
+        taken_names = ["%s (held by %s)" % (n, holders[name_rules.canonical(n)]) for n in names
+                       if holders.get(name_rules.canonical(n), name) != name]
+        if taken_names:
+            return ("refused", "the names of %s include %s" % (name, ", ".join(taken_names)))
+        try:
+            reason = reissue_reason(current, csr, self.ca_cert, request["usage"], self.policy, names, self.now,
+                                    index.is_revoked)
+        except ValueError as exc:
+            return ("refused", "the current certificate of %s cannot be read: %s" % (name, exc))
         unrecorded = current is not None and reason is None and index.entry(current.serial_number) is None
         if unrecorded:
             # Only after the index was rebuilt (docs/ca.md): the CRL must list it once replaced.
+            # The CA signed it (reissue_reason checked the signature), so its serial is the CA's.
             reason = "the CA index has no record of the certificate"
         if reason is None:
-            certificates[name] = request["certificate"]
-            continue
-        serial = new_serial(taken)
-        taken.add(serial)
-        cert = sign_csr(csr, ca_cert, ca_key, request["usage"], policy.validity_days, names, now, serial,
-                        authority_key_id)
+            return ("kept", request["certificate"])
+        serial = new_serial(self.taken)
+        self.taken.add(serial)
+        cert = sign_csr(csr, self.ca_cert, self.ca_key, request["usage"], self.policy.validity_days, names, self.now,
+                        serial, self.authority_key_id)
         if unrecorded:
             index.record(name, current.serial_number, current.subject.rfc4514_string(), names_in(current),
-                         _usage_of(current), iso(not_valid_before(current)), iso(not_valid_after(current)), ca_id)
+                         _usage_of(current), iso(not_valid_before(current)), iso(not_valid_after(current)),
+                         self.ca_id)
         index.record(name, serial, cert.subject.rfc4514_string(), names, request["usage"],
-                     iso(not_valid_before(cert)), iso(not_valid_after(cert)), ca_id)
-        reasons[name] = reason
-        certificates[name] = certificate_to_pem(cert)
-    return certificates, reasons, refused
+                     iso(not_valid_before(cert)), iso(not_valid_after(cert)), self.ca_id)
+        return ("issued", certificate_to_pem(cert), reason)
 
 
 # --- revocation ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ def test_paths_that_could_only_be_paths_pass():
 
 @pytest.mark.parametrize("path", [
     'relative/dir', '/var/spool/q" queue.maxDiskSpace="1', "/a b", "/a\nb", "/var/lib/../../etc", "/a/./b",
-    "/srv/$HOME", "/srv/{{x}}", "", "//", "/a;b", "/é",
+    "/srv/$HOME", "/srv/{{x}}", "", "//", "/a;b", "/é", "/srv/archive\n",
 ])
 def test_a_path_that_could_carry_more_is_named(path):
     problems = checks.path_problems({"syslog_client_spool_dir": path})
@@ -36,6 +36,8 @@ def test_rules_that_only_add_pass(rule):
     ("-w /etc/motd -p wa -e 0", "uses -e"), ("-a always,exit -S all -D", "uses -D"),
     ("-W /etc/passwd", "does not begin"), ("-d always,exit -S all", "does not begin"),
     ("-w /x --backlog_wait_time 0", "uses --backlog_wait_time"), ("", "not a rule"), ("w /etc/motd", "does not begin"),
+    ("-a never,exit -S all", "uses never"), ("-A exit,never -F auid=0", "uses never"),
+    ("-a always,exclude -F msgtype=USER_LOGIN", "uses exclude"), ("-a exclude,never -F msgtype=CWD", "exclude and never"),
 ])
 def test_a_rule_that_deletes_or_switches_off_is_named(rule, why):
     problems = checks.audit_rule_problems([rule])

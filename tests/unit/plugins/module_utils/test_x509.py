@@ -5,7 +5,7 @@ import re
 import pytest
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, x509
@@ -80,6 +80,9 @@ def test_certificate_names_drop_duplicates_and_keep_order():
     ("bad name", "not an LDH DNS name"), ("*.example.org", "wildcard"), ("logs.example.org.", "ends in a dot"),
     ("under_score", "not an LDH DNS name"), ("-lead", "not an LDH DNS name"), ("a" * 64, "not an LDH DNS name"),
     ("", "not a name"), ("a/b", "not an LDH DNS name"), ("x\ny", "not an LDH DNS name"),
+    ("client1\n", "not an LDH DNS name"), ("logs.example.org\n", "not an LDH DNS name"),
+    ("fe80::1%eth0", "has a scope"), ("::ffff:192.0.2.10", "write it as 192.0.2.10"),
+    ("010.0.0.1", "digits only"), ("3232235777", "digits only"), ("logs.123", "digits only"),
     (".".join(["a" * 63] * 4) + ".b", "longer than a DNS name"),
 ])
 def test_a_name_that_is_not_ldh_or_an_address_is_refused(host_key, bad, why):
@@ -219,9 +222,22 @@ def test_a_host_twice_in_a_batch_is_an_error(ca, host_key):
         x509.sign_requests([request(host_key), request(host_key)], ca[0], ca[1], policy(), ca_index.Index(), NOW)
 
 
-def test_garbage_request_is_named(ca):
-    with pytest.raises(x509.CertificateError, match="the request of client1 is not a PEM certificate request"):
-        sign_one(ca, {"name": "client1", "csr": "-----BEGIN CERTIFICATE REQUEST-----\nnope\n", "usage": "client"})
+@pytest.mark.parametrize("csr,why", [
+    ("-----BEGIN CERTIFICATE REQUEST-----\nnope\n", "the request of client1 is not a PEM certificate request"),
+    ("x", "the request of client1 is not a PEM certificate request"),
+    ("\u00e9", "the request of client1 is not a PEM certificate request"),
+])
+def test_garbage_request_refuses_that_host_alone(ca, host_key, csr, why):
+    other = request(x509.generate_private_key("ecdsa-p256"), name="client2", names=())
+    certs, dummy, refused = x509.sign_requests([{"name": "client1", "csr": csr, "usage": "client"}, other],
+                                               ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    assert list(certs) == ["client2"] and why in refused["client1"]
+
+
+def test_garbage_current_certificate_refuses_that_host_alone(ca, host_key):
+    certs, dummy, refused = x509.sign_requests([request(host_key, certificate="\u00e9")], ca[0], ca[1], policy(),
+                                               ca_index.Index(), NOW)
+    assert certs == {} and "the current certificate of client1 is not a PEM certificate" in refused["client1"]
 
 
 def test_tampered_request_is_refused(ca, host_key):
@@ -230,8 +246,25 @@ def test_tampered_request_is_refused(ca, host_key):
     # Flip a character inside the signed part of the request.
     line = body[3]
     body[3] = line[:10] + ("A" if line[10] != "A" else "B") + line[11:]
-    with pytest.raises(x509.CertificateError):
-        sign_one(ca, {"name": "client1", "csr": "\n".join(body) + "\n", "usage": "client"})
+    certs, dummy, refused = x509.sign_requests([request(host_key, csr="\n".join(body) + "\n")], ca[0], ca[1],
+                                               policy(), ca_index.Index(), NOW)
+    assert certs == {} and "client1" in refused
+
+
+@pytest.mark.parametrize("make_key", [
+    lambda: ec.generate_private_key(ec.SECP384R1()), lambda: ec.generate_private_key(ec.SECP224R1()),
+    lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    lambda: ed25519.Ed25519PrivateKey.generate(),
+])
+def test_a_request_for_a_key_type_the_ca_does_not_issue_is_refused(ca, make_key):
+    key = make_key()
+    builder = cx509.CertificateSigningRequestBuilder().subject_name(
+        cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "client1")])).add_extension(
+        cx509.SubjectAlternativeName([cx509.DNSName("client1")]), critical=False)
+    csr = builder.sign(key, None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256())
+    certs, dummy, refused = x509.sign_requests([request(key, names=(), csr=x509.csr_to_pem(csr))], ca[0], ca[1],
+                                               policy(), ca_index.Index(), NOW)
+    assert certs == {} and "a key of a type the CA does not sign" in refused["client1"]
 
 
 def test_percentage_threshold(ca, host_key):
@@ -451,3 +484,42 @@ def test_a_certificate_the_index_does_not_know_is_replaced_and_then_listed(ca, h
 def test_crls_carry_their_number(ca):
     crl = x509.build_crl(ca[0], ca[1], [], 30, NOW, number=42)
     assert x509.crl_number_of(crl) == 42
+
+
+def forged_current_certificate(ca_cert, host_key, serial, not_before):
+    """What root on a host can make: the CA's issuer name and key identifier, its own signature."""
+    return x509.certificate_to_pem(
+        cx509.CertificateBuilder().subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "client1")]))
+        .issuer_name(ca_cert.subject).public_key(host_key.public_key()).serial_number(serial)
+        .not_valid_before(not_before).not_valid_after(NOW + datetime.timedelta(days=300))
+        .add_extension(cx509.SubjectAlternativeName([cx509.DNSName("client1")]), critical=False)
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+        .sign(host_key, hashes.SHA256()))
+
+
+@pytest.mark.parametrize("serial,not_before", [
+    (0xdeadbeef, NOW), (1, datetime.datetime(1950, 1, 1, tzinfo=datetime.timezone.utc)), (2 ** 159 - 1, NOW),
+])
+def test_a_forged_current_certificate_is_replaced_and_never_recorded(ca, host_key, serial, not_before):
+    index = ca_index.Index()
+    forged = forged_current_certificate(ca[0], host_key, serial, not_before)
+    new, reason = sign_one(ca, request(host_key, names=(), certificate=forged), index=index)
+    assert reason == "the certificate's signature is not the CA's" and new != forged
+    assert [e["serial"] for e in index.certificates] == ["%x" % x509.load_certificate(new).serial_number]
+
+
+def test_the_ca_signature_is_checked_for_rsa_cas_too(host_key):
+    key = x509.generate_private_key("rsa-3072")
+    rsa_ca = (x509.build_ca_certificate(key, "RSA CA", 3650, NOW), key)
+    pem, dummy = sign_one(rsa_ca, request(host_key, names=()))
+    assert x509.signed_by(x509.load_certificate(pem), rsa_ca[0])
+    forged = forged_current_certificate(rsa_ca[0], host_key, 5, NOW)
+    assert not x509.signed_by(x509.load_certificate(forged), rsa_ca[0])
+
+
+def test_a_name_is_reserved_for_the_batch_host_given_it_even_when_that_host_is_refused(ca, host_key):
+    broken = {"name": "a", "names": ["shared"], "csr": "x", "usage": "client"}
+    other = request(x509.generate_private_key("ecdsa-p256"), name="b", names=("shared",))
+    certs, dummy, refused = x509.sign_requests([broken, other], ca[0], ca[1], policy(), ca_index.Index(), NOW)
+    assert certs == {} and refused["b"] == "the names of b include shared (held by a)"
