@@ -27,10 +27,15 @@ def audit_rule_problems(rules):
     return _problems(rules, names.audit_rule_problem)
 
 
+def shadowing_facts(facts):
+    return names.shadowing_facts(facts or {})
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "path_problems": path_problems,
             "host_name_problems": host_name_problems,
             "audit_rule_problems": audit_rule_problems,
+            "shadowing_facts": shadowing_facts,
         }

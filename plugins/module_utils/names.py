@@ -103,3 +103,16 @@ def audit_rule_problem(rule):
         if stops:
             return "%r uses %s, which stops auditing what it matches" % (rule, " and ".join(sorted(stops)))
     return None
+
+
+# Every variable of the collection's roles and playbooks, the roles' own (__) ones included.
+_COLLECTION_VARIABLE = re.compile(r"_*(syslog|auditlog)_")
+
+
+def shadowing_facts(facts):
+    """The names among a host's ``facts`` that would override a collection variable.
+
+    Facts come from the host: with Ansible's default (inject_facts_as_vars) each one is also
+    a variable, and a host variable that outranks inventory and role defaults.
+    """
+    return sorted(name for name in facts if isinstance(name, str) and _COLLECTION_VARIABLE.match(name))

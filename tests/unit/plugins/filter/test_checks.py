@@ -42,3 +42,10 @@ def test_rules_that_only_add_pass(rule):
 def test_a_rule_that_deletes_or_switches_off_is_named(rule, why):
     problems = checks.audit_rule_problems([rule])
     assert len(problems) == 1 and why in problems[0]
+
+
+def test_facts_that_would_override_a_collection_variable_are_named():
+    facts = {"distribution": "Debian", "syslog_ca_host": "x", "__syslog_ca_host_names": [], "auditlog_verify_nonce": "",
+             "syslogd": 1, "local": {"syslog_ca_host": "inside ansible_local, not a variable"}}
+    assert checks.shadowing_facts(facts) == ["__syslog_ca_host_names", "auditlog_verify_nonce", "syslog_ca_host"]
+    assert checks.shadowing_facts(None) == []

@@ -254,7 +254,7 @@ def test_tampered_request_is_refused(ca, host_key):
 @pytest.mark.parametrize("make_key", [
     lambda: ec.generate_private_key(ec.SECP384R1()), lambda: ec.generate_private_key(ec.SECP224R1()),
     lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
-    lambda: ed25519.Ed25519PrivateKey.generate(),
+    ed25519.Ed25519PrivateKey.generate,
 ])
 def test_a_request_for_a_key_type_the_ca_does_not_issue_is_refused(ca, make_key):
     key = make_key()
