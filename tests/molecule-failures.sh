@@ -4,14 +4,25 @@
 # long make test output, and a cleanup's output after the failure would push it out of view.
 set -uo pipefail
 dir=${1:?usage: molecule-failures.sh DIR}
+plain=$(mktemp)
+trap 'rm -f "$plain"' EXIT
 for log in "$dir"/*.log; do
+    sed -e 's/\x1b\[[0-9;]*m//g' "$log" >"$plain"
     # Molecule's closing summary counts a scenario whose idempotence failed as successful; the
-    # action's own line does not.
-    if ! sed -e 's/\x1b\[[0-9;]*m//g' "$log" | grep -q -E 'Executed: Failed|^CRITICAL '; then
+    # action's own line does not. A run that ended without either (killed, or Molecule's own
+    # error) is a failure too. grep reads a file, not a pipe: a pipe's writer that grep -q
+    # leaves early dies of SIGPIPE, and pipefail then took a failed log for a clean one.
+    if ! grep -q -E 'Executed: Failed|^CRITICAL ' "$plain" \
+        && grep -q -E '^INFO +Molecule executed 1 scenario \(1 successful\)' "$plain"; then
         continue
     fi
     echo "=== $(basename "$log" .log) failed (the whole log: $log)"
-    sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \{0,1\}//' "$log" | awk '
+    if ! grep -q -E 'Executed: Failed|^CRITICAL ' "$plain"; then
+        echo "Molecule did not say what failed; the log ends:"
+        tail -n 60 "$plain" | cut -c1-300
+        continue
+    fi
+    sed -e 's/^ *│ \{0,1\}//' "$plain" | awk '
         function flush() {
             if (block != "" && !ignored) { blocks[++count] = block }
             block = ""; ignored = 0; lines = 0
@@ -41,5 +52,5 @@ for log in "$dir"/*.log; do
             if (command != "") { print command }
         }'
     # A scenario's cleanup.yml may print what the hosts' services said before the lab went.
-    sed -e 's/\x1b\[[0-9;]*m//g' "$log" | sed -n '/^TASK \[Diagnostics: /,/^PLAY RECAP/p' | cut -c1-300 | head -n 250
+    sed -n '/^TASK \[Diagnostics: /,/^PLAY RECAP/p' "$plain" | cut -c1-300 | head -n 250
 done
