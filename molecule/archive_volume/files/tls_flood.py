@@ -2,7 +2,7 @@
 
 A flood for the tests: sendall hands every byte to TLS (openssl s_client did not: in one
 run 1,686 of 100,000 lines never reached the server's input), and the connection is closed
-with close_notify.
+with close_notify. With --plain, to the unauthenticated listener's TCP port instead.
 """
 
 import argparse
@@ -17,18 +17,27 @@ def main():
     parser.add_argument("--port", type=int, default=6514)
     parser.add_argument("--file", required=True)
     parser.add_argument("--per-second", type=int, required=True)
+    parser.add_argument("--tls-dir", default="/etc/auditlog/tls", help="ca.pem, host.pem and host.key")
+    parser.add_argument("--plain", action="store_true", help="no TLS (the unauthenticated listener)")
     args = parser.parse_args()
-    context = ssl.create_default_context(cafile="/etc/auditlog/tls/ca.pem")
-    context.load_cert_chain("/etc/auditlog/tls/host.pem", "/etc/auditlog/tls/host.key")
     with open(args.file, "rb") as handle:
         lines = handle.read().splitlines(True)
     with socket.create_connection((args.server, args.port), timeout=60) as raw:
+        if args.plain:
+            pour(raw, lines, args.per_second)
+            return
+        context = ssl.create_default_context(cafile=args.tls_dir + "/ca.pem")
+        context.load_cert_chain(args.tls_dir + "/host.pem", args.tls_dir + "/host.key")
         with context.wrap_socket(raw, server_hostname=args.server) as stream:
-            for start in range(0, len(lines), args.per_second):
-                began = time.monotonic()
-                stream.sendall(b"".join(lines[start:start + args.per_second]))
-                time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
+            pour(stream, lines, args.per_second)
             stream.unwrap()
+
+
+def pour(stream, lines, per_second):
+    for start in range(0, len(lines), per_second):
+        began = time.monotonic()
+        stream.sendall(b"".join(lines[start:start + per_second]))
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
 
 
 if __name__ == "__main__":
