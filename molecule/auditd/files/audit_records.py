@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-RECORD = re.compile(r"type=\S+ msg=audit\(\d+\.\d+:(\d+)\): .*")
+RECORD = re.compile(r"type=\S+ msg=audit\((\d+)\.(\d+):(\d+)\): .*")
 
 
 def files(paths):
@@ -36,20 +36,27 @@ def lines(paths, hostname):
 
 def main(marker, paths, hostname):
     everything = list(lines(paths, hostname))
-    found = [(int(match.group(1)), match.group(0)) for match in map(RECORD.search, everything) if match]
-    serials = {}
-    for serial, text in found:
+    found = [(int(match.group(3)), int(match.group(1)), match.group(0))
+             for match in map(RECORD.search, everything) if match]
+    edges = {}
+    for serial, seconds, text in found:
         for edge in ("begin", "end"):
             if "text=%s %s " % (marker, edge) in text:
-                serials.setdefault(edge, serial)
+                edges.setdefault(edge, (serial, seconds))
     result = {
-        "begin": serials.get("begin"),
-        "end": serials.get("end"),
+        "begin": edges.get("begin", (None,))[0],
+        "end": edges.get("end", (None,))[0],
         "records": [],
         "marker_lines": sum(marker in line for line in everything),
     }
-    if len(serials) == 2:
-        result["records"] = sorted(text for serial, text in found if serials["begin"] <= serial <= serials["end"])
+    if len(edges) == 2:
+        # By the kernel's serials, and within seconds of the markers: auditd numbers its own
+        # records (DAEMON_START, DAEMON_END) apart from the kernel's, so one of another hour can
+        # carry a serial between the markers'. (Not by time alone: the test sets the clock, a
+        # second back at most.)
+        (first, since), (last, until) = edges["begin"], edges["end"]
+        result["records"] = sorted(text for serial, seconds, text in found
+                                   if first <= serial <= last and since - 2 <= seconds <= until + 2)
     result["keys"] = sorted(set(re.findall(r' key="([^"]+)"', "\n".join(result["records"]))))
     json.dump(result, sys.stdout)
 
