@@ -30,7 +30,10 @@ def main():
         context.load_cert_chain(args.tls_dir + "/host.pem", args.tls_dir + "/host.key")
         with context.wrap_socket(raw, server_hostname=args.server) as stream:
             pour(stream, lines, args.per_second)
-            stream.unwrap()
+            try:
+                stream.unwrap()
+            except (ssl.SSLEOFError, ConnectionResetError):
+                pass  # rsyslog closes without a close_notify of its own; ours was sent
 
 
 def pour(stream, lines, per_second):
