@@ -6,6 +6,7 @@ set -uo pipefail
 dir=${1:?usage: molecule-failures.sh DIR}
 plain=$(mktemp)
 trap 'rm -f "$plain"' EXIT
+shopt -s nullglob
 for log in "$dir"/*.log; do
     sed -e 's/\x1b\[[0-9;]*m//g' "$log" >"$plain"
     # Molecule's closing summary counts a scenario whose idempotence failed as successful; the

@@ -183,9 +183,13 @@ def run_guard_with_shares(guard, monkeypatch, tmp_path, systemctl, size=1000, fr
     return status, said
 
 
+def usage_of(bytes_by_directory):
+    """A stand-in for tree_usage: so many bytes in each directory, written at 1 s."""
+    return lambda top: (bytes_by_directory[os.path.basename(top)], 1.0)
+
+
 def test_a_client_over_its_share_is_listed_and_the_receiver_told_until_it_is_under_again(guard, monkeypatch, tmp_path):
-    monkeypatch.setattr(guard, "tree_usage", lambda top: ({"flood": 150, "quiet": 50, "unauthenticated": 10}
-                                                         [os.path.basename(top)], 1.0))
+    monkeypatch.setattr(guard, "tree_usage", usage_of({"flood": 150, "quiet": 50, "unauthenticated": 10}))
     for name in ["flood", "quiet", "unauthenticated"]:
         (tmp_path / "archive" / name).mkdir(parents=True)
     hup = ("kill", "--signal=SIGHUP", "--kill-whom=main", "auditlog-receiver.service")
@@ -202,8 +206,7 @@ def test_a_client_over_its_share_is_listed_and_the_receiver_told_until_it_is_und
     run_guard_with_shares(guard, monkeypatch, tmp_path, systemctl)
     assert hup not in systemctl.calls   # nothing changed: no HUP
 
-    monkeypatch.setattr(guard, "tree_usage", lambda top: ({"flood": 80, "quiet": 50, "unauthenticated": 250}
-                                                         [os.path.basename(top)], 1.0))
+    monkeypatch.setattr(guard, "tree_usage", usage_of({"flood": 80, "quiet": 50, "unauthenticated": 250}))
     status, said = run_guard_with_shares(guard, monkeypatch, tmp_path, systemctl)
     assert guard.read_quota_table(str(tmp_path / "over.json")) == ["/unauthenticated"]
     assert systemctl.calls.count(hup) == 1
