@@ -5,14 +5,21 @@
 
 Kept as JSON on the CA host. A host's new certificate supersedes its previous one; a
 revoked host gets no new certificate until it is taken off the revoked list.
+
+Every host also has an identity: a name only the CA hands out, which its certificates carry
+and which its peers permit instead of its inventory name. Revoking any of a host's
+certificates gives it a new identity, so a revoked certificate carries a name no peer
+permits any more; that works where no CRL is read (rsyslog 8.2302's GnuTLS driver, librelp).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import re
+import secrets
 
 from ansible_collections.auditlog.fleet.plugins.module_utils import names as name_rules
 
@@ -28,6 +35,11 @@ _ENTRY_FIELDS = {"serial": str, "name": str, "subject": str, "names": list, "usa
                  "not_before": str, "not_after": str, "status": str}
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 _SERIAL = re.compile(r"^[0-9a-f]{1,40}\Z")
+_KEY_DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
+_TOKEN = re.compile(r"^[0-9a-f]{16}\Z")
+# The host's own name leads its identity, for the people who read the permitted peers: at
+# most 46 characters of it, so that with the token the label stays within 63.
+_SLUG_LENGTH = 46
 
 
 class CAIndexError(Exception):
@@ -46,20 +58,54 @@ def _entry_problem(entry):
         return "has the unknown status %r" % entry["status"]
     if not all(isinstance(n, str) for n in entry["names"]):
         return "has a name that is not a string"
+    if "key" in entry and not (isinstance(entry["key"], str) and _KEY_DIGEST.match(entry["key"])):
+        return "has the key digest %r, not 64 lower-case hexadecimal digits" % (entry["key"],)
     for field in ("not_before", "not_after") + (("revoked_at",) if entry["status"] == REVOKED else ()):
         if not isinstance(entry.get(field), str) or not _TIME.match(entry[field]):
             return "has no valid %r (a time such as 2026-01-31T12:00:00Z)" % field
     return None
 
 
+def _identity_problem(identity):
+    if not isinstance(identity, dict) or not set(identity) <= {"current", "previous"}:
+        return "is not an object with 'current' and, optionally, 'previous'"
+    if not all(isinstance(token, str) and _TOKEN.match(token) for token in identity.values()) or "current" not in identity:
+        return "has a token that is not 16 lower-case hexadecimal digits"
+    return None
+
+
+def key_digest(public_der):
+    """How the index records a certificate's key: SHA-256 of its DER SubjectPublicKeyInfo."""
+    return hashlib.sha256(public_der).hexdigest()
+
+
+def _slug(host):
+    return re.sub(r"[^a-z0-9-]", "-", host.lower())[:_SLUG_LENGTH].strip("-") or "host"
+
+
+def identity_name(host, token):
+    """The name a certificate of ``host`` carries for the identity ``token``."""
+    return "%s-%s.%s" % (_slug(host), token, name_rules.IDENTITY_DOMAIN)
+
+
+def identity_tokens(host, names):
+    """The tokens of the identities of ``host`` among a certificate's ``names``, in their order."""
+    pattern = re.compile(r"%s-([0-9a-f]{16})\.%s\Z" % (re.escape(_slug(host)), re.escape(name_rules.IDENTITY_DOMAIN)))
+    matches = [pattern.match(name.lower()) for name in names]
+    return [match.group(1) for match in matches if match]
+
+
 class Index:
     """The index in memory. ``crl_number`` is the number of the last CRL published (RFC 5280)."""
 
-    def __init__(self, certificates=None, revoked_hosts=None, crl_number=0):
+    def __init__(self, certificates=None, revoked_hosts=None, crl_number=0, identities=None):
         self.certificates = certificates or []
         self.revoked_hosts = revoked_hosts or {}
         self.crl_number = crl_number
+        # host -> {"current": token, "previous": token}: see the module's docstring.
+        self.identities = identities or {}
         self._valid = None
+        self._reissue = set()
 
     @classmethod
     def from_json(cls, text, path="the CA index"):
@@ -80,6 +126,7 @@ class Index:
         certificates = data.get("certificates")
         revoked_hosts = data.get("revoked_hosts")
         crl_number = data.get("crl_number", 0)
+        identities = data.get("identities", {})
         if not isinstance(certificates, list) or not isinstance(revoked_hosts, dict):
             raise CAIndexError("%s has no list of certificates or no table of revoked hosts" % path)
         if not isinstance(crl_number, int) or isinstance(crl_number, bool) or crl_number < 0:
@@ -95,11 +142,17 @@ class Index:
         serials = [entry["serial"] for entry in certificates]
         if len(set(serials)) != len(serials):
             raise CAIndexError("%s lists a serial twice" % path)
-        return cls(certificates, revoked_hosts, crl_number)
+        if not isinstance(identities, dict):
+            raise CAIndexError("%s has no table of identities" % path)
+        for host, identity in identities.items():
+            problem = _identity_problem(identity)
+            if problem:
+                raise CAIndexError("%s: the identity of host %r %s" % (path, host, problem))
+        return cls(certificates, revoked_hosts, crl_number, identities)
 
     def to_json(self):
         data = {"version": FORMAT_VERSION, "certificates": self.certificates, "revoked_hosts": self.revoked_hosts,
-                "crl_number": self.crl_number}
+                "crl_number": self.crl_number, "identities": self.identities}
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     def serials(self):
@@ -125,10 +178,10 @@ class Index:
                     self._valid.setdefault(entry["name"], []).append(entry)
         return self._valid
 
-    def record(self, name, serial, subject, names, usage, not_before, not_after, ca):
+    def record(self, name, serial, subject, names, usage, not_before, not_after, ca, key=None):
         """Add a newly issued certificate; the host's earlier valid ones are superseded.
 
-        ``ca`` is the key identifier of the issuing CA.
+        ``ca`` is the key identifier of the issuing CA, ``key`` the certificate's key digest.
         """
         valid = self._valid_by_name()
         for entry in valid.pop(name, []):
@@ -137,6 +190,8 @@ class Index:
             "serial": "%x" % serial, "name": name, "subject": subject, "names": list(names),
             "usage": usage, "not_before": not_before, "not_after": not_after, "status": VALID, "ca": ca,
         }
+        if key:
+            entry["key"] = key
         self.certificates.append(entry)
         valid[name] = [entry]
 
@@ -175,25 +230,96 @@ class Index:
             holders.setdefault(name_rules.canonical(host), host)
         return holders
 
+    def identity_names(self, host):
+        """The identity names a new certificate of ``host`` carries: the current one first, then
+        the previous one, which peers not yet told of the new identity still permit."""
+        identity = self.identities.get(host, {})
+        return [identity_name(host, identity[which]) for which in ("current", "previous") if which in identity]
+
+    def identity(self, host):
+        """The one identity name peers permit for ``host`` (None before it has one)."""
+        names = self.identity_names(host)
+        return names[0] if names else None
+
+    def permitted_names(self, hosts):
+        """For each of ``hosts``, the names a peer permits: its identity, and its inventory name
+        too while the index records no certificate of the host, or only a valid one older than
+        identities.
+
+        So a host that peers learn of before its first certificate (or after the index was
+        rebuilt, or in a fleet upgraded to identities) is accepted with the certificate it has
+        until it has one with its identity. Never once one of its certificates was revoked.
+        """
+        newest = {}
+        for entry in self.certificates:
+            newest[entry["name"]] = entry
+        permitted = {}
+        for host in hosts:
+            names = [self.identity(host)] if host in self.identities else []
+            entry = newest.get(host)
+            if entry is None or entry["status"] == VALID and not any(
+                    name_rules.is_identity_name(name) for name in entry["names"]):
+                names.append(host)
+            permitted[host] = names
+        return permitted
+
+    def adopt_identity(self, host, tokens):
+        """Take ``host``'s identity from its current certificate when the index has none (after a
+        rebuild), so that its peers keep permitting it. Returns True if this changed the index."""
+        if host in self.identities or not tokens:
+            return False
+        self.identities[host] = {"current": tokens[0]}
+        if len(tokens) > 1:
+            self.identities[host]["previous"] = tokens[1]
+        return True
+
+    def ensure_identity(self, host):
+        """Give ``host`` an identity if it has none. Returns True if this changed the index."""
+        if host in self.identities:
+            return False
+        self.identities[host] = {"current": secrets.token_hex(8)}
+        return True
+
+    def _new_identity(self, host):
+        previous = self.identities.get(host, {}).get("current")
+        self.identities[host] = {"current": secrets.token_hex(8)}
+        if previous:
+            self.identities[host]["previous"] = previous
+
+    def revoked_keys(self):
+        """The key digests of revoked certificates, each with its serial: never to be certified again."""
+        return dict((entry["key"], entry["serial"]) for entry in self.certificates
+                    if entry["status"] == REVOKED and entry.get("key"))
+
     def revoke_serial(self, serial, reason, when):
-        """Revoke one certificate. Returns True if this changed the index."""
+        """Revoke one certificate, and give its host a new identity.
+
+        The host's other certificates carry the identity too; it gets a new certificate with
+        the new one (see hosts_to_reissue). Returns True if this changed the index.
+        """
         entry = self.entry(serial)
         if entry is None:
             raise CAIndexError("serial %x was not issued by this CA" % serial)
         if entry["status"] == REVOKED:
             return False
         entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
+        self._new_identity(entry["name"])
+        self._reissue.add(entry["name"])
         self._valid = None
         return True
 
     def revoke_host(self, name, reason, when):
-        """Revoke every unexpired certificate of a host and refuse it new ones."""
+        """Revoke every unexpired certificate of a host, refuse it new ones and retire its identity."""
         changed = name not in self.revoked_hosts
         self.revoked_hosts.setdefault(name, {"revoked_at": when, "reason": reason})
         for entry in self.certificates:
             if entry["name"] == name and entry["status"] != REVOKED:
                 entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
                 changed = True
+        if changed and name in self.identities:
+            # Both of its names, so that no certificate it ever had carries a permitted one.
+            self._new_identity(name)
+            self._new_identity(name)
         self._valid = None
         return changed
 
@@ -201,13 +327,14 @@ class Index:
         """Let a host have certificates again (its revoked certificates stay revoked)."""
         return self.revoked_hosts.pop(name, None) is not None
 
-    def hosts_without_usable_certificate(self):
-        """Hosts that are not revoked but whose newest certificate is: they need a new one."""
+    def hosts_to_reissue(self):
+        """Hosts that are not revoked but need a new certificate now: their newest one is
+        revoked, or one of their certificates was revoked in this run (a new identity)."""
         newest = {}
         for entry in self.certificates:
             newest[entry["name"]] = entry
-        return sorted(name for name, entry in newest.items()
-                      if entry["status"] == REVOKED and name not in self.revoked_hosts)
+        return sorted(set(name for name, entry in newest.items() if entry["status"] == REVOKED)
+                      .union(self._reissue).difference(self.revoked_hosts))
 
     def withdrawn(self, now_iso, ca):
         """Certificates the CRL of CA ``ca`` must list: revoked or superseded, not yet expired."""

@@ -18,6 +18,9 @@ import re
 
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 MAX_DNS_NAME = 253
+# The CA's identity names (ca_index.py) live under a name RFC 6761 reserves and no DNS
+# resolves; no host may be given one.
+IDENTITY_DOMAIN = "auditlog.invalid"
 
 
 def name_problem(name):
@@ -47,7 +50,13 @@ def name_problem(name):
     if labels[-1].isdigit():
         # 010.0.0.1 or 3232235777: an address to inet_aton and to some TLS libraries, a name to others.
         return "%r ends in a label of digits only, which some read as an address" % name
+    if is_identity_name(name):
+        return "%r is under %s, where only the CA names hosts' identities" % (name, IDENTITY_DOMAIN)
     return None
+
+
+def is_identity_name(name):
+    return name.lower() == IDENTITY_DOMAIN or name.lower().endswith("." + IDENTITY_DOMAIN)
 
 
 def is_ip_address(name):

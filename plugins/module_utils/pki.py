@@ -14,6 +14,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index, files, x509
+from ansible_collections.auditlog.fleet.plugins.module_utils import names as name_rules
 
 PRIVATE_KEY_MODE = 0o600
 CERTIFICATE_MODE = 0o644
@@ -348,16 +349,41 @@ def ensure_index(ca_files, new_ca, recover, check_mode, now=None):
     return []
 
 
-def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=None):
+def _holder(name, holders):
+    """The host ``name`` belongs to: itself, or the host whose certificate has it as an extra name."""
+    return holders.get(name_rules.canonical(name), name)
+
+
+def _peer_names(index, holders, peers):
+    permitted = index.permitted_names(set(_holder(peer, holders) for peer in peers))
+    return dict((peer, permitted[_holder(peer, holders)]) for peer in peers)
+
+
+def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=None, peers=()):
+    """Sign a batch (x509.sign_requests) and tell the batch's hosts which names to permit for
+    each of their ``peers``: the peer host's identity (ca_index.py)."""
     now = now or x509.utcnow()
+    for peer in peers:
+        problem = name_rules.name_problem(peer)
+        if problem:
+            raise x509.CertificateError("peer %s" % problem)
     ca = ca_files.load()
-    certificates, reasons, refused = x509.sign_requests(requests, ca.cert, ca.key, policy, ca.index, now)
-    changes = ["issued a certificate to %s because %s" % item for item in sorted(reasons.items())]
+    index = ca.index
+    holders = index.name_holders()
+    changes = ["took the identity of %s from its current certificate" % request["name"] for request in requests
+               if request["name"] not in index.identities
+               and index.adopt_identity(request["name"], x509.carried_identity(request, ca.cert, index, now))]
+    changes += ["gave %s an identity" % host
+                for host in [request["name"] for request in requests] + [_holder(p, holders) for p in peers]
+                if index.ensure_identity(host)]
+    certificates, reasons, refused = x509.sign_requests(requests, ca.cert, ca.key, policy, index, now)
+    changes += ["issued a certificate to %s because %s" % item for item in sorted(reasons.items())]
     if changes:
         ca_files.write_index(ca, check_mode)
     ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
     return {"changed": bool(changes), "changes": changes, "certificates": certificates,
-            "reasons": reasons, "refused": refused, "revoked_hosts": sorted(ca.index.revoked_hosts)}
+            "reasons": reasons, "refused": refused, "revoked_hosts": sorted(index.revoked_hosts),
+            "peer_names": _peer_names(index, holders, peers)}
 
 
 def revoke(ca_files, hosts, serials, unrevoke_hosts, reason, crl_validity_days, check_mode, now=None):
@@ -382,7 +408,7 @@ def revoke(ca_files, hosts, serials, unrevoke_hosts, reason, crl_validity_days, 
     ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
     return {"changed": bool(changes), "changes": changes,
             "revoked_hosts": sorted(index.revoked_hosts),
-            "hosts_to_reissue": index.hosts_without_usable_certificate(),
+            "hosts_to_reissue": index.hosts_to_reissue(),
             "revoked_serials": sorted("%x" % int(e["serial"], 16) for e in index.certificates if e["status"] == "revoked")}
 
 

@@ -18,6 +18,7 @@ import ipaddress
 import re
 import traceback
 
+from ansible_collections.auditlog.fleet.plugins.module_utils import ca_index
 from ansible_collections.auditlog.fleet.plugins.module_utils import names as name_rules
 
 try:
@@ -340,7 +341,8 @@ def request_problem(csr, names):
 
 # --- signing -----------------------------------------------------------------------
 
-def reissue_reason(current, csr, ca_cert, usage, policy, names, now=None, is_revoked=lambda serial: False):
+def reissue_reason(current, csr, ca_cert, usage, policy, names, now=None, is_revoked=lambda serial: False,
+                   identities=()):
     """Why the host needs a new certificate, or None when its current one is still right."""
     now = now or utcnow()
     if current is None:
@@ -360,8 +362,11 @@ def reissue_reason(current, csr, ca_cert, usage, policy, names, now=None, is_rev
         return "the certificate was revoked"
     if not same_public_key(current.public_key(), csr.public_key()):
         return "the host key changed"
-    if _identity_problem(current, names, "the certificate"):
-        return "the host names changed"
+    if _identity_problem(current, names + list(identities), "the certificate"):
+        if _identity_problem(current, names + [n for n in names_in(current) if name_rules.is_identity_name(n)],
+                             "the certificate"):
+            return "the host names changed"
+        return "the host's identity changed"
     if _usage_of(current) != usage:
         return "the certificate usage changed to %s" % usage
     remaining = not_valid_after(current) - now
@@ -384,8 +389,10 @@ def _usage_of(cert):
     return None
 
 
-def sign_csr(csr, ca_cert, ca_key, usage, validity_days, names, now=None, serial=None, authority_key_id=None):
-    """A certificate for the key in ``csr`` with the ``names`` the CA decided (not the request's)."""
+def sign_csr(csr, ca_cert, ca_key, usage, validity_days, names, now=None, serial=None, authority_key_id=None,
+             identities=()):
+    """A certificate for the key in ``csr`` with the ``names`` the CA decided (not the request's),
+    followed by the host's ``identities`` (see ca_index.py)."""
     if usage not in USAGES:
         raise CertificateError("unknown usage %r; choose one of %s" % (usage, ", ".join(USAGES)))
     names = certificate_names(names)
@@ -406,7 +413,7 @@ def sign_csr(csr, ca_cert, ca_key, usage, validity_days, names, now=None, serial
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signs_certificates=False, rsa_key=is_rsa), critical=True)
         .add_extension(x509.ExtendedKeyUsage(_extended_key_usage(usage)), critical=False)
-        .add_extension(x509.SubjectAlternativeName(_general_names(names)), critical=False)
+        .add_extension(x509.SubjectAlternativeName(_general_names(names + list(identities))), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             authority_key_id or x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
@@ -465,6 +472,24 @@ def sign_requests(requests, ca_cert, ca_key, policy, index, now=None):
     return certificates, reasons, refused
 
 
+def carried_identity(request, ca_cert, index, now=None):
+    """The identity tokens in a host's current certificate, if the index may take them from it:
+    it is the CA's, for this host, unexpired, and not revoked or superseded as far as the index
+    knows (after a rebuild the index knows every serial the CRL listed)."""
+    if not request.get("certificate"):
+        return []
+    try:
+        current = load_certificate(request["certificate"])
+        ours = current.issuer == ca_cert.subject and signed_by(current, ca_cert)
+    except (CertificateError, ValueError):
+        return []
+    entry = index.entry(current.serial_number)
+    if (not ours or common_name_of(current.subject) != request["name"] or not_valid_after(current) <= (now or utcnow())
+            or (entry is not None and entry["status"] != ca_index.VALID)):
+        return []
+    return ca_index.identity_tokens(request["name"], names_in(current))
+
+
 def _batch_name_holders(requests, index):
     """Who may have each name: its holder in the index, else the batch host the inventory names
     so, else the first batch host given it; a revoked host keeps its names until freed."""
@@ -489,6 +514,7 @@ class _Signer:
         self.taken = index.serials()
         self.authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
         self.ca_id = ca_key_id(ca_cert)
+        self.revoked_keys = index.revoked_keys()
 
     @staticmethod
     def _read_host_input(request, names):
@@ -520,32 +546,39 @@ class _Signer:
             return ("refused", "%s (of %s)" % (exc, name))
         if problem:
             return ("refused", "%s (of %s): the CA decides a host's names and signs nothing else" % (problem, name))
+        key = ca_index.key_digest(_public_der(csr.public_key()))
+        revoked_serial = self.revoked_keys.get(key)
+        if revoked_serial:
+            return ("refused", "the request of %s is for the key of certificate %s, which was revoked: the CA "
+                    "certifies no revoked key again; give the host a new key (syslog_ca_host_rotate_key=true, "
+                    "which playbooks/revoke.yml sets)" % (name, revoked_serial))
+        identities = index.identity_names(name)
         taken_names = ["%s (held by %s)" % (n, holders[name_rules.canonical(n)]) for n in names
                        if holders.get(name_rules.canonical(n), name) != name]
         if taken_names:
             return ("refused", "the names of %s include %s" % (name, ", ".join(taken_names)))
         try:
             reason = reissue_reason(current, csr, self.ca_cert, request["usage"], self.policy, names, self.now,
-                                    index.is_revoked)
+                                    index.is_revoked, identities)
         except ValueError as exc:
             return ("refused", "the current certificate of %s cannot be read: %s" % (name, exc))
-        unrecorded = current is not None and reason is None and index.entry(current.serial_number) is None
-        if unrecorded:
-            # Only after the index was rebuilt (docs/ca.md): the CRL must list it once replaced.
-            # The CA signed it (reissue_reason checked the signature), so its serial is the CA's.
+        # Only after the index was rebuilt (docs/ca.md): the CRL must list it once replaced.
+        unrecorded = (current is not None and index.entry(current.serial_number) is None
+                      and current.issuer == self.ca_cert.subject and signed_by(current, self.ca_cert))
+        if unrecorded and reason is None:
             reason = "the CA index has no record of the certificate"
         if reason is None:
             return ("kept", request["certificate"])
         serial = new_serial(self.taken)
         self.taken.add(serial)
         cert = sign_csr(csr, self.ca_cert, self.ca_key, request["usage"], self.policy.validity_days, names, self.now,
-                        serial, self.authority_key_id)
+                        serial, self.authority_key_id, identities)
         if unrecorded:
             index.record(name, current.serial_number, current.subject.rfc4514_string(), names_in(current),
                          _usage_of(current), iso(not_valid_before(current)), iso(not_valid_after(current)),
-                         self.ca_id)
-        index.record(name, serial, cert.subject.rfc4514_string(), names, request["usage"],
-                     iso(not_valid_before(cert)), iso(not_valid_after(cert)), self.ca_id)
+                         self.ca_id, ca_index.key_digest(_public_der(current.public_key())))
+        index.record(name, serial, cert.subject.rfc4514_string(), names + identities, request["usage"],
+                     iso(not_valid_before(cert)), iso(not_valid_after(cert)), self.ca_id, key)
         return ("issued", certificate_to_pem(cert), reason)
 
 

@@ -14,10 +14,13 @@ version_added: 0.2.0
 description:
   - Runs on the CA host. Revokes every certificate of the hosts in O(hosts) and refuses them new
     ones (a decommissioned or compromised host), or single certificates by serial in O(serials)
-    (a leaked key; the host itself gets a new certificate on its next run).
+    (a leaked key; the host needs a new key and certificate, RV(hosts_to_reissue)).
+  - Either gives the host a new identity (a revoked host both of its identities), the name its
+    peers permit it by (M(auditlog.fleet.x509_sign)). Once its peers are reconfigured, none of
+    its revoked certificates carries a permitted name; that is what stops them where no CRL is
+    read (rsyslog before 8.2308, librelp, the clients).
   - Publishes a CRL listing every revoked or superseded certificate that has not expired.
-  - The servers role also leaves revoked hosts out of its permitted peers, which is what stops
-    them on rsyslog versions without CRL checking.
+  - The servers role also leaves revoked hosts out of its permitted peers.
 author: auditlog.fleet contributors (@auditlog)
 extends_documentation_fragment:
   - auditlog.fleet.ca_files
@@ -69,8 +72,9 @@ revoked_hosts:
   elements: str
 hosts_to_reissue:
   description:
-    - Hosts that are not revoked but whose newest certificate is (revoked by serial). They need
-      a new certificate, best before the servers install the new CRL.
+    - Hosts that are not revoked but whose newest certificate is revoked, or that got a new
+      identity in this run (a serial of theirs was revoked). They need a new key and a new
+      certificate, best before their peers are told of the new identity.
   returned: always
   type: list
   elements: str

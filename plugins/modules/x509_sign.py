@@ -27,6 +27,13 @@ description:
     M(auditlog.fleet.x509_revoke), and a host given a name another host holds (in a valid
     certificate, as a revoked host's name, or as a host name in the same batch), or a name that
     is a wildcard, ends in a dot or is not an LDH DNS name. All are listed in RV(refused).
+  - Every host has an identity, a name under C(auditlog.invalid) that only the CA hands out and that
+    its certificates carry after its other names (its current identity, then the previous one).
+    Peers permit a host by its identity, not by its inventory name (RV(peer_names)). Revoking any
+    certificate of a host gives it a new identity (M(auditlog.fleet.x509_revoke)), so a revoked
+    certificate is refused where no CRL is read (rsyslog 8.2302's GnuTLS driver, librelp).
+  - A request for the key of a revoked certificate gets nothing, so a leaked key is never certified
+    again, whatever name asks for it.
   - A server certificate is for TLS server and client authentication, a client certificate for
     client authentication only.
   - Signing, like revoking, refuses to work with a missing, empty or malformed index; the CRL is
@@ -73,6 +80,13 @@ options:
         type: str
         choices: [server, client]
         required: true
+  peers:
+    description:
+      - Names of the hosts that the requesting hosts permit as peers (a server its clients, a client
+        its servers), inventory names or extra names of hosts. A peer without an identity gets one.
+    type: list
+    elements: str
+    default: []
   validity_days:
     description: Validity of a new host certificate, in days (never beyond the CA's own).
     type: int
@@ -101,6 +115,7 @@ EXAMPLES = r"""
         csr: "{{ client1_request.csr }}"
         certificate: "{{ client1_request.certificate }}"
         usage: client
+    peers: [logs1.example.org, logs2.example.org]
   delegate_to: ca.example.org
   run_once: true
   register: signed
@@ -127,6 +142,14 @@ revoked_hosts:
   returned: always
   type: list
   elements: str
+peer_names:
+  description:
+    - For each of O(peers), the names its peers permit. That is its identity, and its inventory name
+      too while its newest certificate is valid and older than identities (in a fleet upgraded from
+      0.1, until every host has a certificate with an identity).
+  returned: always
+  type: dict
+  sample: {"logs1.example.org": ["logs1-example-org-5f0c2a9b81d3e467.auditlog.invalid"]}
 changes:
   description: What changed on the CA host, in words.
   returned: always
@@ -151,6 +174,7 @@ def main():
                 usage=dict(type="str", required=True, choices=list(x509.USAGES)),
             ),
         ),
+        peers=dict(type="list", elements="str", default=[]),
         validity_days=dict(type="int", default=365),
         renew_before_days=dict(type="int", default=30),
         renew_before_percent=dict(type="int", default=0),
@@ -168,7 +192,7 @@ def main():
     policy = x509.RenewalPolicy(params["validity_days"], params["renew_before_days"], params["renew_before_percent"])
     try:
         result = pki.sign_batch(pki.ca_files_from_params(params), params["requests"], policy,
-                                params["crl_validity_days"], module.check_mode)
+                                params["crl_validity_days"], module.check_mode, peers=params["peers"])
     except (x509.CertificateError, ca_index.CAIndexError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -159,7 +160,7 @@ def requests_for(tmp_path, *names, certificates=None):
     reqs = []
     for name in names:
         folder = tmp_path / name
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         made = host_key(folder, names=(name,))
         reqs.append({"name": name, "csr": made["csr"], "usage": "client",
                      "certificate": (certificates or {}).get(name)})
@@ -204,9 +205,147 @@ def test_a_host_whose_certificate_was_revoked_by_serial_is_named_for_reissue(tmp
     # c is revoked as a host: it gets nothing. a only lost one certificate.
     assert result["hosts_to_reissue"] == ["a"]
     assert pki.revoke(ca_files, [], [serial_of_a], [], "key leaked", 30, False)["hosts_to_reissue"] == ["a"]
-    renewed = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False)
+    same_key = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False)
+    assert "which was revoked" in same_key["refused"]["a"] and "%x" % serial_of_a in same_key["refused"]["a"]
+    assert same_key["reasons"] == {} and "a" not in same_key["certificates"]
+    new_key = requests_for(tmp_path / "rotated", "a", certificates=issued)
+    renewed = pki.sign_batch(ca_files, new_key + requests_for(tmp_path, "b", certificates=issued), POLICY, 30, False)
     assert renewed["reasons"] == {"a": "the certificate was revoked"}
     assert pki.revoke(ca_files, [], [], [], "", 30, False)["hosts_to_reissue"] == []
+
+
+def sans(pem):
+    return x509.names_in(x509.load_certificate(pem))
+
+
+def test_a_certificate_carries_its_host_identity_which_its_peers_permit(tmp_path, ca_files):
+    first = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False, peers=["a", "b"])
+    identity = first["peer_names"]["a"]
+    assert len(identity) == 1 and re.fullmatch(r"a-[0-9a-f]{16}\.auditlog\.invalid", identity[0])
+    assert sans(first["certificates"]["a"]) == ["a"] + identity
+    assert first["peer_names"]["b"] != identity and "gave a an identity" in first["changes"]
+    again = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=first["certificates"]), POLICY,
+                           30, False, peers=["a"])
+    assert not again["changed"] and again["peer_names"] == {"a": identity}
+
+
+def test_a_peer_not_yet_enrolled_gets_the_identity_its_first_certificate_carries(tmp_path, ca_files):
+    servers = pki.sign_batch(ca_files, requests_for(tmp_path, "server"), POLICY, 30, False, peers=["client"])
+    assert servers["changed"] and "gave client an identity" in servers["changes"]
+    identity, name = servers["peer_names"]["client"]
+    # Until it has a certificate: no revoked one can carry its name yet.
+    assert name == "client"
+    client = pki.sign_batch(ca_files, requests_for(tmp_path, "client"), POLICY, 30, False, peers=["client"])
+    assert sans(client["certificates"]["client"]) == ["client", identity]
+    assert client["peer_names"]["client"] == [identity]
+
+
+def test_an_extra_name_as_peer_means_the_host_that_holds_it(tmp_path, ca_files):
+    request = requests_for(tmp_path, "a")[0]
+    request["names"] = ["logs.example.org"]
+    request["csr"] = host_key(tmp_path / "a", names=("a", "logs.example.org"))["csr"]
+    first = pki.sign_batch(ca_files, [request], POLICY, 30, False)
+    peers = pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["logs.example.org", "a"])["peer_names"]
+    assert peers["logs.example.org"] == peers["a"] == sans(first["certificates"]["a"])[2:]
+
+
+def test_a_peer_that_is_no_name_is_an_error(ca_files):
+    with pytest.raises(x509.CertificateError, match="peer '\\*.example.org' is a wildcard"):
+        pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["*.example.org"])
+
+
+def test_revoking_a_serial_gives_the_host_an_identity_no_revoked_certificate_carries(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    renewed = pki.sign_batch(ca_files, requests_for(tmp_path / "renewed", "a"), POLICY, 30, False)["certificates"]
+    old_identity = sans(issued["a"])[1]
+    # The superseded certificate carries the same identity as the current one: revoking it
+    # must take that identity from both.
+    result = pki.revoke(ca_files, [], [x509.load_certificate(issued["a"]).serial_number], [], "key leaked", 30, False)
+    assert result["hosts_to_reissue"] == ["a"]
+    after = pki.sign_batch(ca_files, requests_for(tmp_path / "rotated", "a", certificates=renewed), POLICY, 30,
+                           False, peers=["a", "b"])
+    assert after["reasons"] == {"a": "the host key changed"}
+    permitted = after["peer_names"]["a"]
+    assert permitted != [old_identity] and not set(permitted) & set(sans(issued["a"]) + sans(renewed["a"]))
+    # The new certificate also carries the identity peers permitted until now, so that a peer
+    # not yet told of the new one keeps accepting the host.
+    assert sans(after["certificates"]["a"]) == ["a"] + permitted + [old_identity]
+    assert after["peer_names"]["b"] == [sans(issued["b"])[1]]
+
+
+def test_a_revoked_certificate_is_never_permitted_by_the_host_name(tmp_path, ca_files):
+    first = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)["certificates"]
+    pki.revoke(ca_files, [], [x509.load_certificate(first["a"]).serial_number], [], "key leaked", 30, False)
+    # Before the host's new certificate, and after it.
+    assert "a" not in pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["a"])["peer_names"]["a"]
+    after = pki.sign_batch(ca_files, requests_for(tmp_path / "rotated", "a", certificates=first), POLICY, 30, False,
+                           peers=["a"])
+    assert "a" not in after["peer_names"]["a"]
+
+
+def test_after_an_index_rebuild_hosts_keep_the_identity_their_peers_permit(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "server", "client", "revoked"), POLICY, 30, False,
+                            peers=["client"])["certificates"]
+    before = pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["server", "client"])["peer_names"]
+    pki.revoke(ca_files, ["revoked"], [], [], "decommissioned", 30, False)
+    damage(ca_files.index_path, "not json")
+    pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                  passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path, recover_index=True)
+    pki.revoke(ca_files, ["revoked"], [], [], "decommissioned", 30, False)
+    # site.yml's order: the servers' batch, which permits the clients, then the clients'.
+    servers = pki.sign_batch(ca_files, requests_for(tmp_path, "server", certificates=issued), POLICY, 30, False,
+                             peers=["client"])
+    assert "took the identity of server from its current certificate" in servers["changes"]
+    assert servers["reasons"] == {"server": "the CA index has no record of the certificate"}
+    assert sans(servers["certificates"]["server"])[1:] == before["server"]
+    # The client's current certificate still gets in, and so does the one it gets next.
+    assert servers["peer_names"]["client"][1:] == ["client"]
+    clients = pki.sign_batch(ca_files, requests_for(tmp_path, "client", "revoked", certificates=issued), POLICY, 30,
+                             False, peers=["server"])
+    assert "revoked" in clients["refused"] and clients["peer_names"]["server"] == before["server"]
+    assert set(sans(clients["certificates"]["client"])) & set(servers["peer_names"]["client"])
+
+
+def test_an_identity_is_taken_only_from_the_hosts_own_valid_certificate(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    ca = ca_files.load()
+    index = pki.ca_index.Index()
+    assert x509.carried_identity({"name": "a", "certificate": issued["a"]}, ca.cert, index) == [
+        ca.index.identities["a"]["current"]]
+    assert x509.carried_identity({"name": "b", "certificate": issued["a"]}, ca.cert, index) == []
+    assert x509.carried_identity({"name": "a", "certificate": "not a certificate"}, ca.cert, index) == []
+    index.certificates = [dict(entry, status="revoked", revoked_at=entry["not_before"]) for entry in ca.index.certificates]
+    assert x509.carried_identity({"name": "a", "certificate": issued["a"]}, ca.cert, index) == []
+
+
+def test_a_revoked_host_keeps_no_permitted_identity(tmp_path, ca_files):
+    first = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)["certificates"]
+    serial = x509.load_certificate(first["a"]).serial_number
+    pki.revoke(ca_files, [], [serial], [], "key leaked", 30, False)
+    second = pki.sign_batch(ca_files, requests_for(tmp_path / "rotated", "a", certificates=first), POLICY, 30,
+                            False)["certificates"]
+    pki.revoke(ca_files, ["a"], [], [], "retired", 30, False)
+    permitted = pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["a"])["peer_names"]["a"]
+    assert len(permitted) == 1 and not set(permitted) & set(sans(first["a"]) + sans(second["a"]))
+    pki.revoke(ca_files, [], [], ["a"], "", 30, False)
+    back = pki.sign_batch(ca_files, requests_for(tmp_path / "back", "a", certificates=second), POLICY, 30, False,
+                          peers=["a"])
+    assert back["peer_names"]["a"] == permitted and sans(back["certificates"]["a"])[1] == permitted[0]
+
+
+def test_a_host_certified_before_identities_is_permitted_by_name_until_it_has_one(tmp_path, ca_files):
+    first = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)["certificates"]
+    # What an index of collection 0.1 holds: no identities, certificates with the host's names only.
+    data = json.load(open(ca_files.index_path))
+    del data["identities"]
+    for entry in data["certificates"]:
+        entry["names"] = ["a"]
+    files.write_atomic(ca_files.index_path, json.dumps(data), 0o600)
+    during = pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["a"])["peer_names"]["a"]
+    assert during[1:] == ["a"]
+    upgraded = pki.sign_batch(ca_files, requests_for(tmp_path, "a", certificates=first), POLICY, 30, False,
+                              peers=["a"])
+    assert upgraded["peer_names"]["a"] == during[:1] == sans(upgraded["certificates"]["a"])[1:]
 
 
 def test_revoking_an_unknown_serial_is_an_error(ca_files):
@@ -216,7 +355,7 @@ def test_revoking_an_unknown_serial_is_an_error(ca_files):
 
 def test_a_new_ca_starts_an_empty_index(ca_files):
     assert json.load(open(ca_files.index_path)) == {"version": 1, "certificates": [], "revoked_hosts": {},
-                                                    "crl_number": 0}
+                                                    "crl_number": 0, "identities": {}}
     assert mode_of(ca_files.index_path) == 0o600
 
 
@@ -233,13 +372,22 @@ def damage(path, how):
                     "status": "revoked", "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}]}),
                "a revoked host without a reason": json.dumps({"version": 1, "certificates": [],
                                                               "revoked_hosts": {"a": "yes"}}),
+               "an identity that is no token": json.dumps({"version": 1, "certificates": [], "revoked_hosts": {},
+                                                           "identities": {"a": {"current": "a.example.org"}}}),
+               "an identity without its current token": json.dumps({
+                   "version": 1, "certificates": [], "revoked_hosts": {},
+                   "identities": {"a": {"previous": "0123456789abcdef"}}}),
+               "an entry with a key that is no digest": json.dumps({"version": 1, "revoked_hosts": {}, "certificates": [
+                   {"serial": "ab", "name": "a", "subject": "CN=a", "names": ["a"], "usage": "client", "key": "ab",
+                    "status": "valid", "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}]}),
                }[how]
     with open(path, "w") as handle:
         handle.write(content)
 
 
 DAMAGES = ["missing", "empty", "blank", "not json", "a list", "an entry without a serial",
-           "a revoked entry without its time", "a revoked host without a reason"]
+           "a revoked entry without its time", "a revoked host without a reason", "an identity that is no token",
+           "an identity without its current token", "an entry with a key that is no digest"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
@@ -297,15 +445,12 @@ def test_no_index_and_no_crl_cannot_be_rebuilt(ca_files):
 
 def test_a_crl_never_drops_an_unexpired_serial_the_last_one_listed(tmp_path, ca_files):
     issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    index_before = open(ca_files.index_path).read()
     pki.revoke(ca_files, ["b"], [], [], "decommissioned", 30, False)
     crl_before = open(ca_files.crl_path, "rb").read()
     # An index from before the revocation, restored over the current one.
-    index = json.load(open(ca_files.index_path))
-    index["revoked_hosts"] = {}
-    for entry in index["certificates"]:
-        entry["status"] = "valid"
     with open(ca_files.index_path, "w") as handle:
-        json.dump(index, handle)
+        handle.write(index_before)
     with pytest.raises(x509.CertificateError, match="would no longer list serial %x" %
                        x509.load_certificate(issued["b"]).serial_number):
         pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b", certificates=issued), POLICY, 30, False)

@@ -84,6 +84,8 @@ def test_certificate_names_drop_duplicates_and_keep_order():
     ("fe80::1%eth0", "has a scope"), ("::ffff:192.0.2.10", "write it as 192.0.2.10"),
     ("010.0.0.1", "digits only"), ("3232235777", "digits only"), ("logs.123", "digits only"),
     (".".join(["a" * 63] * 4) + ".b", "longer than a DNS name"),
+    ("client1-0123456789abcdef.auditlog.invalid", "only the CA names hosts' identities"),
+    ("AUDITLOG.invalid", "only the CA names hosts' identities"),
 ])
 def test_a_name_that_is_not_ldh_or_an_address_is_refused(host_key, bad, why):
     with pytest.raises(x509.CertificateError, match=why):
@@ -295,8 +297,21 @@ def test_a_revoked_certificate_is_reissued(ca, host_key):
     index = ca_index.Index()
     pem, dummy = sign_one(ca, request(host_key), index=index)
     index.revoke_serial(x509.load_certificate(pem).serial_number, "key compromise", x509.iso(NOW))
-    new, reason = sign_one(ca, request(host_key, certificate=pem), index=index)
+    new, reason = sign_one(ca, request(x509.generate_private_key("ecdsa-p256"), certificate=pem), index=index)
     assert reason == "the certificate was revoked" and new != pem
+
+
+def test_the_key_of_a_revoked_certificate_is_never_certified_again(ca, host_key):
+    index = ca_index.Index()
+    pem, dummy = sign_one(ca, request(host_key), index=index)
+    serial = x509.load_certificate(pem).serial_number
+    index.revoke_serial(serial, "key compromise", x509.iso(NOW))
+    # Not for the host, and not for another host that asks with the leaked key.
+    for req in (request(host_key, certificate=pem), request(host_key, name="client2", names=())):
+        certs, reasons, refused = x509.sign_requests([req], ca[0], ca[1], policy(), index, NOW)
+        assert certs == {} and reasons == {}
+        assert refused[req["name"]].startswith("the request of %s is for the key of certificate %x, which was revoked"
+                                               % (req["name"], serial))
 
 
 def test_a_revoked_host_gets_nothing(ca, host_key):
