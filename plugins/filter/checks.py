@@ -27,6 +27,22 @@ def audit_rule_problems(rules):
     return _problems(rules, names.audit_rule_problem)
 
 
+def unknown_peers(peers, hosts, hostvars):
+    """The ``peers`` that are neither one of ``hosts`` nor an extra certificate name of one.
+
+    Peers are permitted by the identity of the host they name (docs/ca.md), so a name that is
+    no host's would be a peer no certificate can ever be.
+    """
+    known = set(names.canonical(host) for host in hosts)
+    unknown = [peer for peer in peers if names.canonical(peer) not in known]
+    if unknown:
+        # Only then every host's variables: in a fleet of thousands that is not free.
+        for host in hosts:
+            known.update(names.canonical(n) for n in hostvars[host].get("syslog_ca_host_extra_names") or [])
+    return ["%s is a peer but no host of the inventory, nor an extra name of one (syslog_ca_host_extra_names)" % peer
+            for peer in unknown if names.canonical(peer) not in known]
+
+
 def shadowing_facts(facts):
     return names.shadowing_facts(facts or {})
 
@@ -38,4 +54,5 @@ class FilterModule(object):
             "host_name_problems": host_name_problems,
             "audit_rule_problems": audit_rule_problems,
             "shadowing_facts": shadowing_facts,
+            "unknown_peers": unknown_peers,
         }

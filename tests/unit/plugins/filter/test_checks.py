@@ -49,3 +49,19 @@ def test_facts_that_would_override_a_collection_variable_are_named():
              "syslogd": 1, "local": {"syslog_ca_host": "inside ansible_local, not a variable"}}
     assert checks.shadowing_facts(facts) == ["__syslog_ca_host_names", "auditlog_verify_nonce", "syslog_ca_host"]
     assert checks.shadowing_facts(None) == []
+
+
+def test_a_peer_must_be_a_host_or_one_of_its_extra_names():
+    hostvars = {"web1": {"syslog_ca_host_extra_names": ["Logs.example.org"]}, "web2": {}}
+    assert checks.unknown_peers(["WEB1", "web2", "logs.example.org"], ["web1", "web2"], hostvars) == []
+    problems = checks.unknown_peers(["web1", "web3"], ["web1", "web2"], hostvars)
+    assert problems == ["web3 is a peer but no host of the inventory, nor an extra name of one (syslog_ca_host_extra_names)"]
+
+
+class Untouchable(dict):
+    def __getitem__(self, key):
+        raise AssertionError("read the variables of %s" % key)
+
+
+def test_peers_that_are_hosts_cost_no_host_variables():
+    assert checks.unknown_peers(["web1"], ["web1", "web2"], Untouchable()) == []
