@@ -1,8 +1,9 @@
 """Sign a request with the fleet's CA key into a certificate valid for a day, or expired.
 
 A test's own certificates: for a scanner, or one that expired yesterday. Everything but the
-dates is as the CA would issue it (the request's name, client and server use), so a server
-that refuses the expired one refuses it for its dates. The CA key's passphrase comes from
+dates is as the CA would issue it (the request's name and the --name ones, such as the
+host's identity, client and server use), so a server that refuses the expired one refuses it
+for its dates. The CA key's passphrase comes from
 the environment variable AUDITLOG_CA_PASSPHRASE, never the command line.
 """
 
@@ -20,6 +21,7 @@ def main():
     for name in ("--ca-cert", "--ca-key", "--request", "--out"):
         parser.add_argument(name, required=True)
     parser.add_argument("--expired", action="store_true", help="make it expire yesterday")
+    parser.add_argument("--name", action="append", default=[], help="a further name (repeatable)")
     args = parser.parse_args()
     with open(args.ca_cert, "rb") as handle:
         ca_cert = x509.load_pem_x509_certificate(handle.read())
@@ -30,7 +32,7 @@ def main():
         request = x509.load_pem_x509_csr(handle.read())
     now = datetime.datetime.now(datetime.timezone.utc)
     not_after = now - datetime.timedelta(days=1) if args.expired else now + datetime.timedelta(days=1)
-    names = [attribute.value for attribute in request.subject]
+    names = [attribute.value for attribute in request.subject] + args.name
     certificate = (
         x509.CertificateBuilder()
         .subject_name(request.subject)
