@@ -33,14 +33,9 @@ def unknown_peers(peers, hosts, hostvars):
     Peers are permitted by the identity of the host they name (docs/ca.md), so a name that is
     no host's would be a peer no certificate can ever be.
     """
-    known = set(names.canonical(host) for host in hosts)
-    unknown = [peer for peer in peers if names.canonical(peer) not in known]
-    if unknown:
-        # Only then every host's variables: in a fleet of thousands that is not free.
-        for host in hosts:
-            known.update(names.canonical(n) for n in hostvars[host].get("syslog_ca_host_extra_names") or [])
+    found = names.peer_hosts(peers, hosts, lambda host: hostvars[host].get("syslog_ca_host_extra_names"))
     return ["%s is a peer but no host of the inventory, nor an extra name of one (syslog_ca_host_extra_names)" % peer
-            for peer in unknown if names.canonical(peer) not in known]
+            for peer in peers if found[peer] is None]
 
 
 def shadowing_facts(facts):

@@ -9,6 +9,19 @@ __metaclass__ = type
 # Documentation: peer_names.yml beside this file.
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.auditlog.fleet.plugins.module_utils import names
+
+
+def peer_hosts(peers, hosts, hostvars):
+    """The inventory hosts ``peers`` name, each once; a name that is no host's stays as it is (the
+    host_certificate tasks stop the play on it)."""
+    found = names.peer_hosts(peers, hosts, lambda host: hostvars[host].get("syslog_ca_host_extra_names"))
+    resolved = []
+    for peer in peers:
+        host = found[peer] or peer
+        if host not in resolved:
+            resolved.append(host)
+    return resolved
 
 
 def peer_names(peers, signed):
@@ -26,4 +39,4 @@ def peer_names(peers, signed):
 
 class FilterModule(object):
     def filters(self):
-        return {"peer_names": peer_names}
+        return {"peer_names": peer_names, "peer_hosts": peer_hosts}

@@ -30,6 +30,8 @@ FORMAT_VERSION = 1
 
 
 STATUSES = (VALID, SUPERSEDED, REVOKED)
+# The host of a serial that a rebuilt index knows only from the CRL.
+UNKNOWN_HOST = "(unknown, recovered from the CRL)"
 # What every certificate entry holds, and of which type; revoked entries also say when and why.
 _ENTRY_FIELDS = {"serial": str, "name": str, "subject": str, "names": list, "usage": (str, type(None)),
                  "not_before": str, "not_after": str, "status": str}
@@ -248,25 +250,30 @@ class Index:
 
         So a host that peers learn of before its first certificate (or after the index was
         rebuilt, or in a fleet upgraded to identities) is accepted with the certificate it has
-        until it has one with its identity. Never once one of its certificates was revoked.
+        until it has one with its identity. Never a revoked host, nor one of whose
+        certificates the index records as revoked.
         """
-        newest = {}
+        newest, with_revocation = {}, set(self.revoked_hosts)
         for entry in self.certificates:
             newest[entry["name"]] = entry
+            if entry["status"] == REVOKED:
+                with_revocation.add(entry["name"])
         permitted = {}
         for host in hosts:
             names = [self.identity(host)] if host in self.identities else []
             entry = newest.get(host)
-            if entry is None or entry["status"] == VALID and not any(
-                    name_rules.is_identity_name(name) for name in entry["names"]):
+            legacy = entry is None or entry["status"] == VALID and not any(
+                name_rules.is_identity_name(name) for name in entry["names"])
+            if legacy and host not in with_revocation:
                 names.append(host)
             permitted[host] = names
         return permitted
 
     def adopt_identity(self, host, tokens):
         """Take ``host``'s identity from its current certificate when the index has none (after a
-        rebuild), so that its peers keep permitting it. Returns True if this changed the index."""
-        if host in self.identities or not tokens:
+        rebuild), so that its peers keep permitting it; never a revoked host's. Returns True if
+        this changed the index."""
+        if host in self.identities or host in self.revoked_hosts or not tokens:
             return False
         self.identities[host] = {"current": tokens[0]}
         if len(tokens) > 1:
@@ -303,8 +310,11 @@ class Index:
         if entry["status"] == REVOKED:
             return False
         entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
-        self._new_identity(entry["name"])
-        self._reissue.add(entry["name"])
+        # Once per host and run, however many of its serials are revoked: its new certificate
+        # carries the identity its peers permit until they are told of the new one.
+        if entry["name"] not in self._reissue and entry["name"] != UNKNOWN_HOST:
+            self._new_identity(entry["name"])
+            self._reissue.add(entry["name"])
         self._valid = None
         return True
 
@@ -316,7 +326,7 @@ class Index:
             if entry["name"] == name and entry["status"] != REVOKED:
                 entry.update(status=REVOKED, revoked_at=when, revocation_reason=reason)
                 changed = True
-        if changed and name in self.identities:
+        if changed:
             # Both of its names, so that no certificate it ever had carries a permitted one.
             self._new_identity(name)
             self._new_identity(name)
@@ -329,12 +339,14 @@ class Index:
 
     def hosts_to_reissue(self):
         """Hosts that are not revoked but need a new certificate now: their newest one is
-        revoked, or one of their certificates was revoked in this run (a new identity)."""
+        revoked, or carries an identity but not the current one (one of their certificates
+        was revoked, in this run or in one that stopped before the host got its new one)."""
         newest = {}
         for entry in self.certificates:
             newest[entry["name"]] = entry
-        return sorted(set(name for name, entry in newest.items() if entry["status"] == REVOKED)
-                      .union(self._reissue).difference(self.revoked_hosts))
+        stale = set(name for name, entry in newest.items() if entry["status"] == REVOKED or (
+            self.identity(name) not in entry["names"] and any(name_rules.is_identity_name(n) for n in entry["names"])))
+        return sorted(stale.union(self._reissue).difference(self.revoked_hosts).difference([UNKNOWN_HOST]))
 
     def withdrawn(self, now_iso, ca):
         """Certificates the CRL of CA ``ca`` must list: revoked or superseded, not yet expired."""

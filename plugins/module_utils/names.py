@@ -75,6 +75,18 @@ def canonical(name):
         return name.lower()
 
 
+def peer_hosts(peers, hosts, extra_names_of):
+    """The inventory host each of ``peers`` names (itself, or the host with it among its extra
+    certificate names, ``extra_names_of(host)``), or None for a name that is no host's."""
+    by_name = dict((canonical(host), host) for host in hosts)
+    if any(canonical(peer) not in by_name for peer in peers):
+        # Only then every host's variables: in a fleet of thousands that is not free.
+        for host in hosts:
+            for name in extra_names_of(host) or []:
+                by_name.setdefault(canonical(name), host)
+    return dict((peer, by_name.get(canonical(peer))) for peer in peers)
+
+
 # Letters, digits and . _ - between slashes, from the root: nothing a quote, a space, a
 # variable or a line break could hide in, and no way up out of a directory.
 _SAFE_PATH = re.compile(r"(/[A-Za-z0-9._-]+)+/?")

@@ -311,7 +311,7 @@ def recover_index(ca_files, check_mode, now=None):
         index.crl_number = max(index.crl_number, x509.crl_number_of(crl) or 0)
         for serial, revoked_at in sorted(x509.crl_revocations(crl).items()):
             index.certificates.append({
-                "serial": "%x" % serial, "name": "(unknown, recovered from the CRL)", "subject": "", "names": [],
+                "serial": "%x" % serial, "name": ca_index.UNKNOWN_HOST, "subject": "", "names": [],
                 "usage": None, "not_before": x509.iso(revoked_at),
                 # When it expires is not in the CRL: it stays listed as long as its CA is trusted.
                 "not_after": x509.iso(x509.not_valid_after(issuer)), "status": ca_index.REVOKED,
@@ -349,19 +349,9 @@ def ensure_index(ca_files, new_ca, recover, check_mode, now=None):
     return []
 
 
-def _holder(name, holders):
-    """The host ``name`` belongs to: itself, or the host whose certificate has it as an extra name."""
-    return holders.get(name_rules.canonical(name), name)
-
-
-def _peer_names(index, holders, peers):
-    permitted = index.permitted_names(set(_holder(peer, holders) for peer in peers))
-    return dict((peer, permitted[_holder(peer, holders)]) for peer in peers)
-
-
 def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=None, peers=()):
     """Sign a batch (x509.sign_requests) and tell the batch's hosts which names to permit for
-    each of their ``peers``: the peer host's identity (ca_index.py)."""
+    each of their ``peers`` (inventory names of hosts): its identity (ca_index.py)."""
     now = now or x509.utcnow()
     for peer in peers:
         problem = name_rules.name_problem(peer)
@@ -369,12 +359,11 @@ def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=No
             raise x509.CertificateError("peer %s" % problem)
     ca = ca_files.load()
     index = ca.index
-    holders = index.name_holders()
     changes = ["took the identity of %s from its current certificate" % request["name"] for request in requests
                if request["name"] not in index.identities
                and index.adopt_identity(request["name"], x509.carried_identity(request, ca.cert, index, now))]
     changes += ["gave %s an identity" % host
-                for host in [request["name"] for request in requests] + [_holder(p, holders) for p in peers]
+                for host in [request["name"] for request in requests] + list(peers)
                 if index.ensure_identity(host)]
     certificates, reasons, refused = x509.sign_requests(requests, ca.cert, ca.key, policy, index, now)
     changes += ["issued a certificate to %s because %s" % item for item in sorted(reasons.items())]
@@ -383,7 +372,7 @@ def sign_batch(ca_files, requests, policy, crl_validity_days, check_mode, now=No
     ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
     return {"changed": bool(changes), "changes": changes, "certificates": certificates,
             "reasons": reasons, "refused": refused, "revoked_hosts": sorted(index.revoked_hosts),
-            "peer_names": _peer_names(index, holders, peers)}
+            "peer_names": index.permitted_names(peers)}
 
 
 def revoke(ca_files, hosts, serials, unrevoke_hosts, reason, crl_validity_days, check_mode, now=None):
@@ -406,9 +395,12 @@ def revoke(ca_files, hosts, serials, unrevoke_hosts, reason, crl_validity_days, 
     if changes:
         ca_files.write_index(ca, check_mode)
     ca_files.publish_crl(ca, crl_validity_days, changes, check_mode, now)
+    # Whether or not this run changed them: a run that stopped halfway is repeated as it was.
+    with_new_identity = set(hosts).union(index.entry(serial)["name"] for serial in serials)
     return {"changed": bool(changes), "changes": changes,
             "revoked_hosts": sorted(index.revoked_hosts),
             "hosts_to_reissue": index.hosts_to_reissue(),
+            "hosts_with_new_identity": sorted(with_new_identity.difference([ca_index.UNKNOWN_HOST])),
             "revoked_serials": sorted("%x" % int(e["serial"], 16) for e in index.certificates if e["status"] == "revoked")}
 
 

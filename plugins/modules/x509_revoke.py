@@ -72,9 +72,16 @@ revoked_hosts:
   elements: str
 hosts_to_reissue:
   description:
-    - Hosts that are not revoked but whose newest certificate is revoked, or that got a new
-      identity in this run (a serial of theirs was revoked). They need a new key and a new
+    - Hosts that are not revoked but whose newest certificate is revoked, or does not carry
+      their current identity (a serial of theirs was revoked). They need a new key and a new
       certificate, best before their peers are told of the new identity.
+  returned: always
+  type: list
+  elements: str
+hosts_with_new_identity:
+  description:
+    - The hosts of O(hosts) and of O(serials), whether or not this run changed them (so that a
+      run that stopped halfway can be repeated). Their peers must be told of their new identity.
   returned: always
   type: list
   elements: str

@@ -82,8 +82,8 @@ options:
         required: true
   peers:
     description:
-      - Names of the hosts that the requesting hosts permit as peers (a server its clients, a client
-        its servers), inventory names or extra names of hosts. A peer without an identity gets one.
+      - Inventory names of the hosts that the requesting hosts permit as peers (a server its
+        clients, a client its servers). A peer without an identity gets one.
     type: list
     elements: str
     default: []

@@ -19,3 +19,9 @@ def test_a_peer_the_ca_was_not_asked_about_is_an_error():
 @pytest.mark.parametrize("signed", [{}, {"skipped": True}, None])
 def test_without_a_ca_the_names_stay_as_they_are(signed):
     assert peers.peer_names(["a", "b"], signed) == ["a", "b"]
+
+
+def test_an_extra_name_stands_for_its_host():
+    hostvars = {"web1": {"syslog_ca_host_extra_names": ["Logs.example.org"]}, "web2": {}}
+    assert peers.peer_hosts(["logs.example.org", "web2", "WEB1", "nobody"], ["web1", "web2"], hostvars) == [
+        "web1", "web2", "nobody"]

@@ -240,15 +240,6 @@ def test_a_peer_not_yet_enrolled_gets_the_identity_its_first_certificate_carries
     assert client["peer_names"]["client"] == [identity]
 
 
-def test_an_extra_name_as_peer_means_the_host_that_holds_it(tmp_path, ca_files):
-    request = requests_for(tmp_path, "a")[0]
-    request["names"] = ["logs.example.org"]
-    request["csr"] = host_key(tmp_path / "a", names=("a", "logs.example.org"))["csr"]
-    first = pki.sign_batch(ca_files, [request], POLICY, 30, False)
-    peers = pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["logs.example.org", "a"])["peer_names"]
-    assert peers["logs.example.org"] == peers["a"] == sans(first["certificates"]["a"])[2:]
-
-
 def test_a_peer_that_is_no_name_is_an_error(ca_files):
     with pytest.raises(x509.CertificateError, match="peer '\\*.example.org' is a wildcard"):
         pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["*.example.org"])
@@ -605,3 +596,56 @@ def test_an_interrupted_promotion_is_finished_by_promoting_again(tmp_path, ca_fi
 def test_the_companion_of_a_file_sits_beside_it():
     assert pki.companion_path("/var/lib/auditlog-ca/ca.key", "next") == "/var/lib/auditlog-ca/ca.next.key"
     assert pki.companion_path("/srv/ca/signing", "previous") == "/srv/ca/signing.previous"
+
+
+def test_revoking_two_serials_of_a_host_at_once_changes_its_identity_once(tmp_path, ca_files):
+    first = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False, peers=["a"])
+    permitted_before = first["peer_names"]["a"]
+    renewed = pki.sign_batch(ca_files, requests_for(tmp_path / "renewed", "a"), POLICY, 30, False)["certificates"]
+    serials = [x509.load_certificate(pem).serial_number for pem in (first["certificates"]["a"], renewed["a"])]
+    pki.revoke(ca_files, [], serials, [], "key leaked", 30, False)
+    after = pki.sign_batch(ca_files, requests_for(tmp_path / "rotated", "a", certificates=renewed), POLICY, 30, False,
+                           peers=["a"])
+    # The peers not yet reconfigured still permit the identity before, which it carries.
+    assert sans(after["certificates"]["a"]) == ["a"] + after["peer_names"]["a"] + permitted_before
+
+
+def test_a_revoke_run_that_stopped_halfway_is_repeated_as_it_was(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a", "b"), POLICY, 30, False)["certificates"]
+    renewed = pki.sign_batch(ca_files, requests_for(tmp_path / "renewed", "a"), POLICY, 30, False)["certificates"]
+    old_serial = x509.load_certificate(issued["a"]).serial_number
+    assert pki.revoke(ca_files, [], [old_serial], [], "key leaked", 30, False)["hosts_to_reissue"] == ["a"]
+    # Stopped before a got its new certificate: the second run still names a, for both steps.
+    again = pki.revoke(ca_files, [], [old_serial], [], "key leaked", 30, False)
+    assert not again["changed"]
+    assert again["hosts_to_reissue"] == ["a"] and again["hosts_with_new_identity"] == ["a"]
+    pki.sign_batch(ca_files, requests_for(tmp_path / "rotated", "a", certificates=renewed), POLICY, 30, False)
+    done = pki.revoke(ca_files, [], [old_serial], [], "key leaked", 30, False)
+    assert done["hosts_to_reissue"] == [] and done["hosts_with_new_identity"] == ["a"]
+
+
+def test_a_host_revoked_after_an_index_rebuild_keeps_neither_its_name_nor_its_identity(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "server", "client"), POLICY, 30, False)["certificates"]
+    pki.revoke(ca_files, [], [x509.load_certificate(issued["client"]).serial_number], [], "key leaked", 30, False)
+    damage(ca_files.index_path, "not json")
+    pki.ensure_ca(ca_files.key_path, ca_files.certificate_path, "Test CA", "ecdsa-p256", 3650, False,
+                  passphrase="pw", index_path=ca_files.index_path, crl_path=ca_files.crl_path, recover_index=True)
+    revoked = pki.revoke(ca_files, ["server"], [], [], "compromised", 30, False)
+    assert revoked["hosts_to_reissue"] == []  # not the CRL's serials of unknown hosts
+    batch = pki.sign_batch(ca_files, requests_for(tmp_path, "server", certificates=issued), POLICY, 30, False,
+                           peers=["server"])
+    assert "server" in batch["refused"]
+    permitted = batch["peer_names"]["server"]
+    assert len(permitted) == 1 and not set(permitted) & set(sans(issued["server"]))
+
+
+def test_a_host_with_a_revoked_certificate_from_before_identities_is_never_permitted_by_name(tmp_path, ca_files):
+    issued = pki.sign_batch(ca_files, requests_for(tmp_path, "a"), POLICY, 30, False)["certificates"]
+    pki.sign_batch(ca_files, requests_for(tmp_path / "renewed", "a"), POLICY, 30, False)
+    data = json.load(open(ca_files.index_path))
+    del data["identities"]
+    for entry in data["certificates"]:
+        entry["names"] = ["a"]
+    files.write_atomic(ca_files.index_path, json.dumps(data), 0o600)
+    pki.revoke(ca_files, [], [x509.load_certificate(issued["a"]).serial_number], [], "key leaked", 30, False)
+    assert pki.sign_batch(ca_files, [], POLICY, 30, False, peers=["a"])["peer_names"]["a"][1:] == []
