@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Prints, for each failed Molecule log under DIR, the play, task, first lines and msg of its
-# last failures that were not ignored, in a few lines: a CI report often keeps only the end of a
-# long make test output, and a cleanup's output after the failure would push it out of view.
+# Prints, for each failed Molecule log under DIR, what its cleanup's diagnostics said, then the
+# play, task, first lines and msg of its last failures that were not ignored, in a few lines: a
+# CI report often keeps only the end of a long make test output.
 set -uo pipefail
 dir=${1:?usage: molecule-failures.sh DIR}
 plain=$(mktemp)
@@ -17,6 +17,9 @@ for log in "$dir"/*.log; do
         && grep -q -E '^INFO +Molecule executed 1 scenario \(1 successful\)' "$plain"; then
         continue
     fi
+    # What the hosts' services said (a scenario's cleanup.yml) first: what failed is printed
+    # last, so that a report that keeps only the end of the output still shows it.
+    sed -n '/^TASK \[Diagnostics: /,/^PLAY RECAP/p' "$plain" | cut -c1-300 | head -n 250
     echo "=== $(basename "$log" .log) failed (the whole log: $log)"
     if ! grep -q -E 'Executed: Failed|^CRITICAL ' "$plain"; then
         echo "Molecule did not say what failed; the log ends:"
@@ -52,6 +55,4 @@ for log in "$dir"/*.log; do
             if (idempotence != "") { print idempotence }
             if (command != "") { print command }
         }'
-    # A scenario's cleanup.yml may print what the hosts' services said before the lab went.
-    sed -n '/^TASK \[Diagnostics: /,/^PLAY RECAP/p' "$plain" | cut -c1-300 | head -n 250
 done
