@@ -245,13 +245,12 @@ class Index:
 
     def permitted_names(self, hosts):
         """For each of ``hosts``, the names a peer permits: its identity, and its inventory name
-        too while the index records no certificate of the host, or only a valid one older than
-        identities.
+        too while its newest certificate is valid and older than identities.
 
-        So a host that peers learn of before its first certificate (or after the index was
-        rebuilt, or in a fleet upgraded to identities) is accepted with the certificate it has
-        until it has one with its identity. Never a revoked host, nor one of whose
-        certificates the index records as revoked.
+        So a fleet upgraded to identities keeps delivering until each host has a certificate
+        with one. Never a revoked host, nor one of whose certificates the index records as
+        revoked. A host without a certificate yet needs no more: its first one carries the
+        identity its peers were told of.
         """
         newest, with_revocation = {}, set(self.revoked_hosts)
         for entry in self.certificates:
@@ -262,7 +261,7 @@ class Index:
         for host in hosts:
             names = [self.identity(host)] if host in self.identities else []
             entry = newest.get(host)
-            legacy = entry is None or entry["status"] == VALID and not any(
+            legacy = entry is not None and entry["status"] == VALID and not any(
                 name_rules.is_identity_name(name) for name in entry["names"])
             if legacy and host not in with_revocation:
                 names.append(host)
