@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Prints, for each failed Molecule log under DIR, what its cleanup's diagnostics said, then the
 # play, task, first lines and msg of its last failures that were not ignored, in a few lines: a
-# CI report often keeps only the end of a long make test output.
+# CI report often keeps only the end of a long make test output. The logs are also kept
+# outside the checkout (AUDITLOG_FAILED_RUNS, by default under ~/.local/state), since a CI
+# checkout is removed with them: the newest five runs that failed.
 set -uo pipefail
 dir=${1:?usage: molecule-failures.sh DIR}
+kept_runs=${AUDITLOG_FAILED_RUNS:-${XDG_STATE_HOME:-$HOME/.local/state}/auditlog.fleet/failed-runs}
 plain=$(mktemp)
 trap 'rm -f "$plain"' EXIT
 shopt -s nullglob
+
+logs=("$dir"/*.log)
+kept="$kept_runs/$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ ${#logs[@]} -gt 0 ] && mkdir -p "$kept" && cp "${logs[@]}" "$kept"/; then
+    gzip -q "$kept"/*.log
+    ls -1d "$kept_runs"/*/ | head -n -5 | xargs -r rm -rf
+else
+    kept=""
+fi
 for log in "$dir"/*.log; do
     sed -e 's/\x1b\[[0-9;]*m//g' "$log" >"$plain"
     # Molecule's closing summary counts a scenario whose idempotence failed as successful; the
@@ -31,12 +43,24 @@ for log in "$dir"/*.log; do
             if (block != "" && !ignored) { blocks[++count] = block }
             block = ""; ignored = 0; lines = 0
         }
-        /^PLAY \[/ { flush(); play = $0; next }
+        # The plays before the failed one name the check it belongs to when the failed play is
+        # one of a shared playbook (verify.yml has four).
+        /^PLAY \[/ {
+            flush()
+            if (play != "") {
+                name = play; sub(/^PLAY \[/, "", name); sub(/\] \**$/, "", name)
+                for (i = 1; i < 6; i++) { before[i] = before[i + 1] }
+                before[6] = substr(name, 1, 60)
+            }
+            play = $0; next
+        }
         /^TASK \[/ { flush(); task = $0; next }
         /^\.\.\.ignoring/ { ignored = 1; next }
         /^(fatal|failed): / {
             flush()
-            block = play "\n" task "\n" substr($0, 1, 400)
+            earlier = ""
+            for (i = 1; i <= 6; i++) { if (before[i] != "") { earlier = earlier (earlier == "" ? "" : " | ") before[i] } }
+            block = "after: " earlier "\n" play "\n" task "\n" substr($0, 1, 400)
             lines = 1
             next
         }
@@ -56,3 +80,6 @@ for log in "$dir"/*.log; do
             if (command != "") { print command }
         }'
 done
+if [ -n "$kept" ]; then
+    echo "The logs are kept in $kept"
+fi
