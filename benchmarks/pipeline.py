@@ -94,11 +94,9 @@ ROWS = [
         outage=False, edit=in_memory_only, base="tls"),
     Row("tls-peers-format", "bench-tls-peers-format", "auditlog.fleet, TLS, the peers' format and framing",
         outage=False, edit=peers_format, base="tls"),
-    Row("tls-gtls", "bench-tls-gtls", "auditlog.fleet, TLS, gtls driver", host_vars={"syslog_client_stream_driver": "gtls"},
-        outage=False, base="tls"),
     Row("tls-peers-choices", "bench-tls-peers-choices",
-        "auditlog.fleet, TLS, gtls, in memory only, the peers' format and framing",
-        host_vars={"syslog_client_stream_driver": "gtls"}, outage=False, edit=peers_choices, base="tls"),
+        "auditlog.fleet, TLS, in memory only, the peers' format and framing",
+        outage=False, edit=peers_choices, base="tls"),
     Row("lsr", "bench-lsr", "linux-system-roles/logging defaults, TLS", "linux-system-roles.conf.j2"),
     Row("debops", "bench-debops", "DebOps defaults, TLS", "debops.conf.j2"),
 ]

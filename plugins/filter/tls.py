@@ -37,6 +37,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.compat.version import LooseVersion
 
 POLICIES = {
     "gtls": ["NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
@@ -54,6 +55,26 @@ def rsyslog_tls_policy(library):
     return '"%s"' % "\\n".join(POLICIES[library])
 
 
+# rsyslog's OpenSSL driver hands each session's socket to OpenSSL to close (BIO_CLOSE) and
+# closes it itself as well, before this release (upstream commit a2fd9b317): when sessions end
+# together, the second close can hit a descriptor another thread has just been given, and
+# that session then carries two sessions' records. A client was seen never to reach a server
+# again ("Decryption has failed" there every 5 s) until its rsyslog restarted.
+OSSL_CLOSES_ONCE_FROM = "8.2602"
+
+
+def rsyslog_tls_driver_problem(driver, rsyslog_version):
+    """Why ``driver`` must not be used with the installed rsyslog (a Debian version, or '' when
+    none is installed yet: Debian 12 and 13 install older ones than the fix), or ''."""
+    rsyslog_tls_policy(driver)
+    upstream = str(rsyslog_version).split(":", 1)[-1].split("-", 1)[0]
+    if driver == "ossl" and (not upstream or LooseVersion(upstream) < LooseVersion(OSSL_CLOSES_ONCE_FROM)):
+        return ("rsyslog before %s (this host has %s) closes each OpenSSL session's socket twice, which "
+                "can leave a peer unreachable until rsyslog restarts (upstream commit a2fd9b317); use the "
+                "gtls driver" % (OSSL_CLOSES_ONCE_FROM, rsyslog_version or "none installed"))
+    return ""
+
+
 class FilterModule(object):
     def filters(self):
-        return {"rsyslog_tls_policy": rsyslog_tls_policy}
+        return {"rsyslog_tls_policy": rsyslog_tls_policy, "rsyslog_tls_driver_problem": rsyslog_tls_driver_problem}
