@@ -13,6 +13,9 @@ removing or reordering an entry breaks every link after it. The head (the last e
 ``seq`` and ``hash``) is signed with the server's Ed25519 key. Someone with root on the
 server can rebuild and re-sign the whole chain; a head kept off the server (on the
 controller) therefore pins the chain: a later chain must contain that entry unchanged.
+Root on the server can also append entries signed with its key, so an ``expired`` entry
+counts only for a file sealed before, at least the retention (as the controller knows it)
+after its sealing, and times only move forward and never lie in the future.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,8 +46,15 @@ else:
 GENESIS = "0" * 64
 SIGNED_PREFIX = b"auditlog.fleet seal v1\n"
 ENTRY_FIELDS = ("seq", "event", "path", "size", "sha256", "sealed_at", "prev")
-# What logrotate leaves of a client's file (dateext, compress): <client>/syslog.log-<stamp>.gz
-ROTATED = re.compile(r"^[^/]+/syslog\.log-[0-9-]+\.gz\Z")
+# What logrotate leaves of a client's file (dateext, compress): <client>/syslog.log-<stamp>.gz.
+# A client's directory is never hidden: that also keeps "." and ".." (and .seal) out.
+ROTATED = re.compile(r"^(?!\.)[^/]+/syslog\.log-[0-9-]+\.gz\Z")
+EVENTS = ("sealed", "expired")
+DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
+# Retention removes a rotation in logrotate's daily run, up to a day after it is due.
+RETENTION_SLACK_DAYS = 1
+# How far a server's clock may run ahead of the verifier's.
+FUTURE_SLACK = datetime.timedelta(minutes=10)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 KEY_MODE = 0o600
 CHAIN_MODE = 0o600
@@ -82,26 +92,86 @@ def parse_chain(text):
             raise SealError("chain line %d is not JSON" % number)
         if not isinstance(entry, dict) or any(name not in entry for name in ENTRY_FIELDS + ("hash",)):
             raise SealError("chain line %d lacks one of %s" % (number, ", ".join(ENTRY_FIELDS + ("hash",))))
+        problem = _shape_problem(entry)
+        if problem:
+            raise SealError("chain line %d: %s" % (number, problem))
         entries.append(entry)
     return entries
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape_problem(entry):
+    """Why an entry cannot be one the sealer wrote; a path is checked before anyone opens it."""
+    if not _is_count(entry["seq"]) or not _is_count(entry["size"]):
+        return "seq and size must be counts"
+    if entry["event"] not in EVENTS:
+        return "event %r is none of %s" % (entry["event"], ", ".join(EVENTS))
+    if not isinstance(entry["path"], str) or not ROTATED.match(entry["path"]):
+        return "path %r is no rotation in a client's directory (<client>/syslog.log-<stamp>.gz)" % (entry["path"],)
+    if not all(isinstance(entry[name], str) and DIGEST.match(entry[name]) for name in ("sha256", "prev", "hash")):
+        return "sha256, prev and hash must be SHA-256 digests in hex"
+    if _parse_time(entry["sealed_at"]) is None:
+        return "sealed_at %r is not a time like %s" % (entry["sealed_at"], "2026-01-31T23:59:59Z")
+    return None
+
+
+def _parse_time(text):
+    try:
+        return datetime.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    except (TypeError, ValueError):
+        return None
 
 
 def format_entries(entries):
     return "".join(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n" for entry in entries)
 
 
-def chain_problems(entries):
-    """What breaks the chain: an entry changed, removed, inserted or moved."""
+def chain_problems(entries, retention_days=None, now=None, judged_up_to=0):
+    """What breaks the chain: an entry changed, removed, inserted or moved, a time that goes
+    back (or, given ``now``, lies ahead), and an expiry of a file never sealed, expired twice,
+    or (given ``retention_days``) before retention could have removed it. Expiries up to entry
+    ``judged_up_to`` (a pinned head) were judged when it was pinned, under the retention of
+    the time, and are not judged again: a retention raised since does not condemn them."""
     problems = []
     previous = GENESIS
+    previous_time = None
+    sealed = {}
+    expired = set()
     for index, entry in enumerate(entries):
-        if entry["seq"] != index + 1:
-            problems.append("entry %d has sequence number %s" % (index + 1, entry["seq"]))
+        number, path = index + 1, entry["path"]
+        if entry["seq"] != number:
+            problems.append("entry %d has sequence number %s" % (number, entry["seq"]))
         if entry["prev"] != previous:
-            problems.append("entry %d (%s) does not follow the entry before it" % (index + 1, entry["path"]))
+            problems.append("entry %d (%s) does not follow the entry before it" % (number, path))
         if entry_hash(entry) != entry["hash"]:
-            problems.append("entry %d (%s) was altered" % (index + 1, entry["path"]))
+            problems.append("entry %d (%s) was altered" % (number, path))
         previous = entry["hash"]
+        when = _parse_time(entry["sealed_at"])
+        if previous_time is not None and when < previous_time:
+            problems.append("entry %d (%s) is dated before the entry before it" % (number, path))
+        if now is not None and when > now + FUTURE_SLACK:
+            problems.append("entry %d (%s) is dated %s, in the future" % (number, path, entry["sealed_at"]))
+        previous_time = max(when, previous_time or when)
+        if entry["event"] == "sealed":
+            if path in sealed:
+                problems.append("entry %d seals %s a second time" % (number, path))
+            else:
+                sealed[path] = entry
+            continue
+        original = sealed.get(path)
+        if original is None or (original["size"], original["sha256"]) != (entry["size"], entry["sha256"]):
+            problems.append("entry %d expires %s, which the chain never sealed as such" % (number, path))
+        elif path in expired:
+            problems.append("entry %d expires %s a second time" % (number, path))
+        elif retention_days is not None and number > judged_up_to:
+            age = (when - _parse_time(original["sealed_at"])).total_seconds() / 86400
+            if age < retention_days - RETENTION_SLACK_DAYS:
+                problems.append("entry %d expires %s %.1f days after it was sealed, before the retention of %d days: "
+                                "a file removed early, hidden" % (number, path, age, retention_days))
+        expired.add(path)
     return problems
 
 
@@ -212,7 +282,7 @@ def rotated_files(root):
 
 
 def _age_days(sealed_at, now):
-    return (now - datetime.datetime.strptime(sealed_at, TIME_FORMAT).replace(tzinfo=now.tzinfo)).total_seconds() / 86400
+    return (now - _parse_time(sealed_at)).total_seconds() / 86400
 
 
 def expire(entries, root, retention_days, now):
@@ -226,7 +296,8 @@ def expire(entries, root, retention_days, now):
     seq = len(entries)
     added = []
     for entry in current_entries(entries):
-        if os.path.exists(os.path.join(root, entry["path"])) or _age_days(entry["sealed_at"], now) < retention_days - 1:
+        if (os.path.exists(os.path.join(root, entry["path"]))
+                or _age_days(entry["sealed_at"], now) < retention_days - RETENTION_SLACK_DAYS):
             continue
         seq += 1
         expired = make_entry(seq, "expired", entry["path"], entry["size"], entry["sha256"], now.strftime(TIME_FORMAT),
@@ -261,6 +332,9 @@ def seal_archive(root, chain_path, head_path, key_path, retention_days, now, che
     broken = chain_problems(entries)
     if broken:
         raise SealError("the chain %s is broken, so it is left as it is: %s" % (chain_path, "; ".join(broken)))
+    # A clock set back must not date an entry before the last one.
+    if entries:
+        now = max(now, _parse_time(entries[-1]["sealed_at"]))
     added = expire(entries, root, retention_days, now)
     added += extend(entries + added, root, rotated_files(root), now.strftime(TIME_FORMAT))
     entries += added
@@ -291,13 +365,46 @@ def _publish(publish_dir, chain_text, head_text, check_mode):
     return bool(stale)
 
 
-def verify_archive(root, chain_path, head_path, public_key, pinned=None):
+def parse_head(text):
+    """A signed head as sign_head wrote it; an empty one for no text."""
+    if not text:
+        return {"seq": 0, "hash": GENESIS, "signature": ""}
+    try:
+        head = json.loads(text)
+    except ValueError:
+        raise SealError("the signed head is not JSON")
+    if not (isinstance(head, dict) and _is_count(head.get("seq")) and isinstance(head.get("hash"), str)
+            and isinstance(head.get("signature"), str)):
+        raise SealError("the signed head is not {seq, hash, signature}")
+    return head
+
+
+def check_chain(chain_text, head_text, public_key, pinned, retention_days, now):
+    """The verdict on a chain and signed head read from a host that is not trusted, given only
+    what the verifier holds itself: the server's public key, the head it pinned before, the
+    retention and the time. ``head`` is the head to pin next, with its signature, or None."""
+    try:
+        entries = parse_chain(chain_text)
+        head = parse_head(head_text)
+    except SealError as exc:
+        return {"problems": [str(exc)], "head": None, "entries": 0}
+    problems = (chain_problems(entries, retention_days, now, _pinned_seq(pinned)) + head_problems(public_key, entries, head)
+                + pinned_problems(entries, pinned))
+    return {"problems": problems, "head": None if problems else head, "entries": len(entries)}
+
+
+def _pinned_seq(pinned):
+    return pinned["seq"] if pinned else 0
+
+
+def verify_archive(root, chain_path, head_path, public_key, pinned=None, retention_days=None, now=None):
     """Everything that shows tampering, by kind; empty lists when the archive is intact."""
     entries = _read_chain(chain_path)
     head_text = files.read_or_none(head_path)
-    head = json.loads(head_text.decode("utf-8")) if head_text else {"seq": 0, "hash": GENESIS, "signature": ""}
+    head = parse_head(head_text.decode("utf-8") if head_text else "")
     report = file_problems(root, current_entries(entries))
-    report["chain"] = chain_problems(entries) + head_problems(public_key, entries, head) + pinned_problems(entries, pinned)
+    report["chain"] = (chain_problems(entries, retention_days, now, _pinned_seq(pinned))
+                       + head_problems(public_key, entries, head) + pinned_problems(entries, pinned))
     sealed = set(entry["path"] for entry in entries)
     report["unsealed"] = [path for path in rotated_files(root) if path not in sealed]
     report["head"] = {"seq": head["seq"], "hash": head["hash"]}

@@ -20,6 +20,9 @@ description:
   - Lists compressed rotations that nobody sealed in RV(unsealed), which is not tampering by
     itself (a rotation sealed late, or a planted file).
   - Only reads. Whether anything found fails the play is the caller's choice (RV(intact)).
+  - Run on a server, this is a consistency check and no evidence, since root there can make it
+    say anything. The collection's playbooks judge the chain on the controller (filter
+    P(auditlog.fleet.seal_chain_check#filter)) and the files on the backup host's copies.
 author: auditlog.fleet contributors (@auditlog)
 attributes:
   check_mode:
@@ -48,6 +51,12 @@ options:
   pinned:
     description: A head (C({seq, hash})) recorded off the server by an earlier verification; the chain must still hold it.
     type: dict
+  retention_days:
+    description:
+      - The server's retention. An C(expired) entry sooner than this after the file's sealing is
+        reported (a deletion hidden behind a forged expiry); without it, only expiries of files
+        never sealed, or expired twice, are.
+    type: int
 """
 
 EXAMPLES = r"""
@@ -97,6 +106,7 @@ head:
   type: dict
 """
 
+import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -111,6 +121,7 @@ def main():
             head_path=dict(type="path", required=True),
             public_key=dict(type="str", required=True),
             pinned=dict(type="dict"),
+            retention_days=dict(type="int"),
         ),
         supports_check_mode=True,
     )
@@ -123,9 +134,11 @@ def main():
     pinned = params["pinned"]
     if pinned is not None and not (isinstance(pinned.get("seq"), int) and isinstance(pinned.get("hash"), str)):
         module.fail_json(msg="pinned must be a head as returned before: {seq: <int>, hash: <str>}")
+    if params["retention_days"] is not None and params["retention_days"] < 1:
+        module.fail_json(msg="retention_days must be at least 1, got %d" % params["retention_days"])
     try:
         report = seal.verify_archive(params["root"], params["chain_path"], params["head_path"], params["public_key"],
-                                     pinned)
+                                     pinned, params["retention_days"], datetime.datetime.now(datetime.timezone.utc))
     except (seal.SealError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))
     intact = not any(report[kind] for kind in ("removed", "truncated", "modified", "chain"))

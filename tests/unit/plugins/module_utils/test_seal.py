@@ -1,4 +1,5 @@
 import datetime
+import json
 import gzip
 import os
 import pathlib
@@ -121,7 +122,7 @@ def test_the_key_round_trips_and_other_key_types_are_refused():
 
 
 def test_a_malformed_chain_line_is_reported_by_number():
-    first = seal.format_entries([seal.make_entry(1, "sealed", "a/syslog.log-1", 1, "0" * 64, SEALED_AT, seal.GENESIS)])
+    first = seal.format_entries([seal.make_entry(1, "sealed", "a/syslog.log-1.gz", 1, "0" * 64, SEALED_AT, seal.GENESIS)])
     with pytest.raises(seal.SealError, match="chain line 2 is not JSON"):
         seal.parse_chain(first + "not json\n")
     with pytest.raises(seal.SealError, match="chain line 1 lacks one of"):
@@ -273,3 +274,114 @@ def test_a_copied_chain_may_grow_but_not_be_rebuilt_or_cut(archive, state):
     altered = [dict(entry) for entry in grown]
     altered[0]["size"] += 1
     assert seal.successor_problems(kept, altered) == ["entry 1 (%s) was altered" % altered[0]["path"]]
+
+
+def signed(entries, key):
+    return seal.format_entries(entries), json.dumps(seal.sign_head(key, entries))
+
+
+def forged_expiry(entries, path, when):
+    """What root on the server can append: an expiry of a sealed file, linked and signable."""
+    original = [entry for entry in entries if entry["path"] == path][0]
+    return entries + [seal.make_entry(len(entries) + 1, "expired", path, original["size"], original["sha256"],
+                                      when.strftime(seal.TIME_FORMAT), entries[-1]["hash"])]
+
+
+@pytest.mark.parametrize("path", ["/etc/shadow", "../syslog.log-1.gz", "./syslog.log-1.gz", ".seal/syslog.log-1.gz",
+                                  "10.0.0.5/../../etc/syslog.log-1.gz", "10.0.0.5/syslog.log", "10.0.0.5/x/syslog.log-1.gz"])
+def test_a_chain_naming_anything_but_a_clients_rotation_is_refused_before_any_file_is_opened(path):
+    line = seal.format_entries([seal.make_entry(1, "sealed", path, 1, "0" * 64, SEALED_AT, seal.GENESIS)])
+    with pytest.raises(seal.SealError, match="chain line 1: path .* is no rotation in a client's directory"):
+        seal.parse_chain(line)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("seq", True, "seq and size must be counts"), ("size", -1, "seq and size must be counts"),
+    ("event", "deleted", "event 'deleted' is none of sealed, expired"),
+    ("sha256", "../" * 20, "SHA-256 digests in hex"), ("sealed_at", "yesterday", "is not a time like")])
+def test_an_entry_the_sealer_cannot_have_written_is_refused(field, value, message):
+    entry = seal.make_entry(1, "sealed", "10.0.0.5/syslog.log-1.gz", 1, "0" * 64, SEALED_AT, seal.GENESIS)
+    entry[field] = value
+    with pytest.raises(seal.SealError, match="chain line 1: .*" + message):
+        seal.parse_chain(json.dumps(entry) + "\n")
+
+
+def test_a_forged_expiry_that_hides_a_deleted_file_is_caught_with_the_controllers_retention(archive):
+    key = seal.new_private_key()
+    public_key = seal.public_key_pem(key).decode("ascii")
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    forged = forged_expiry(entries, entries[0]["path"], NOW + datetime.timedelta(days=2))
+    verdict = seal.check_chain(*signed(forged, key), public_key, None, 90, NOW + datetime.timedelta(days=2))
+    assert verdict["head"] is None
+    assert verdict["problems"] == ["entry 4 expires %s 2.0 days after it was sealed, before the retention of 90 days: "
+                                   "a file removed early, hidden" % entries[0]["path"]]
+    due = forged_expiry(entries, entries[0]["path"], NOW + datetime.timedelta(days=89, hours=1))
+    verdict = seal.check_chain(*signed(due, key), public_key, None, 90, NOW + datetime.timedelta(days=90))
+    assert verdict["problems"] == [] and verdict["head"]["seq"] == 4 and verdict["head"]["signature"]
+
+
+def test_an_expiry_of_a_file_never_sealed_or_expired_twice_is_caught(archive):
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    later = NOW + datetime.timedelta(days=100)
+    twice = forged_expiry(forged_expiry(entries, entries[0]["path"], later), entries[0]["path"], later)
+    assert seal.chain_problems(twice) == ["entry 5 expires %s a second time" % entries[0]["path"]]
+    unsealed = "10.0.0.7/syslog.log-20261121.gz"
+    never = entries + [seal.make_entry(4, "expired", unsealed, 1, "1" * 64, SEALED_AT, entries[-1]["hash"])]
+    assert seal.chain_problems(never) == ["entry 4 expires %s, which the chain never sealed as such" % unsealed]
+    other = entries + [seal.make_entry(4, "expired", entries[1]["path"], entries[1]["size"], "1" * 64, SEALED_AT,
+                                       entries[-1]["hash"])]
+    assert seal.chain_problems(other) == ["entry 4 expires %s, which the chain never sealed as such" % entries[1]["path"]]
+    resealed = entries + [seal.make_entry(4, "sealed", entries[0]["path"], 1, "2" * 64, SEALED_AT, entries[-1]["hash"])]
+    assert seal.chain_problems(resealed) == ["entry 4 seals %s a second time" % entries[0]["path"]]
+
+
+def test_times_that_go_back_or_lie_ahead_are_caught(archive):
+    entries = seal.extend([], archive, rotated(archive)[:1], "2026-11-23T10:00:00Z")
+    entries += seal.extend(entries, archive, rotated(archive), "2026-11-22T10:00:00Z")
+    assert "entry 2 (%s) is dated before the entry before it" % entries[1]["path"] in seal.chain_problems(entries)
+    ahead = seal.extend([], archive, rotated(archive), "2026-11-24T10:00:00Z")
+    assert seal.chain_problems(ahead, now=NOW)[0] == "entry 1 (%s) is dated 2026-11-24T10:00:00Z, in the future" % (
+        ahead[0]["path"])
+    assert seal.chain_problems(ahead, now=NOW + datetime.timedelta(days=1)) == []
+
+
+def test_a_server_clock_set_back_still_dates_entries_forward(archive, state):
+    seal_now(archive, state)
+    (pathlib.Path(archive) / "10.0.0.5" / "syslog.log-20261122.gz").write_bytes(gzip.compress(b"third day\n"))
+    added = seal_now(archive, state, NOW - datetime.timedelta(hours=3))["added"]
+    assert [entry["sealed_at"] for entry in added] == [NOW.strftime(seal.TIME_FORMAT)]
+    with open(state["chain_path"]) as handle:
+        assert seal.chain_problems(seal.parse_chain(handle.read())) == []
+
+
+def test_the_verdict_names_what_it_cannot_read_and_pins_only_a_clean_chain(archive):
+    key = seal.new_private_key()
+    public_key = seal.public_key_pem(key).decode("ascii")
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    chain, head = signed(entries, key)
+    assert seal.check_chain("not json\n", head, public_key, None, 90, NOW) == {
+        "problems": ["chain line 1 is not JSON"], "head": None, "entries": 0}
+    assert seal.check_chain(chain, "[]", public_key, None, 90, NOW)["problems"] == [
+        "the signed head is not {seq, hash, signature}"]
+    clean = seal.check_chain(chain, head, public_key, None, 90, NOW)
+    assert clean["problems"] == [] and clean["head"] == json.loads(head) and clean["entries"] == 3
+    other = seal.public_key_pem(seal.new_private_key()).decode("ascii")
+    assert seal.check_chain(chain, head, other, None, 90, NOW)["head"] is None
+    rebuilt, rebuilt_head = signed(seal.extend([], archive, rotated(archive)[:2], SEALED_AT), key)
+    assert seal.check_chain(rebuilt, rebuilt_head, public_key, clean["head"], 90, NOW)["problems"] == [
+        "the chain has 2 entries, fewer than the 3 recorded before: it was cut or rebuilt"]
+
+
+def test_expiries_judged_when_a_head_was_pinned_are_not_judged_again_under_a_raised_retention(archive):
+    key = seal.new_private_key()
+    public_key = seal.public_key_pem(key).decode("ascii")
+    entries = seal.extend([], archive, rotated(archive), SEALED_AT)
+    expired_at_30 = forged_expiry(entries, entries[0]["path"], NOW + datetime.timedelta(days=30))
+    now = NOW + datetime.timedelta(days=31)
+    pinned = seal.check_chain(*signed(expired_at_30, key), public_key, None, 30, now)["head"]
+    assert pinned["seq"] == 4
+    assert seal.check_chain(*signed(expired_at_30, key), public_key, pinned, 90, now)["problems"] == []
+    later = forged_expiry(expired_at_30, entries[1]["path"], now)
+    assert seal.check_chain(*signed(later, key), public_key, pinned, 90, now)["problems"] == [
+        "entry 5 expires %s 31.0 days after it was sealed, before the retention of 90 days: a file removed early, hidden"
+        % entries[1]["path"]]

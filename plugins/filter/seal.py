@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) auditlog.fleet contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Documentation: seal_chain_check.yml beside this file.
+
+import datetime
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.auditlog.fleet.plugins.module_utils import seal
+
+
+def seal_chain_check(chain_text, head_text, public_key, pinned, retention_days):
+    if not seal.HAS_CRYPTOGRAPHY:
+        raise AnsibleFilterError("seal_chain_check needs the Python library cryptography on the controller")
+    if pinned is not None and not (isinstance(pinned, dict) and isinstance(pinned.get("seq"), int)
+                                   and isinstance(pinned.get("hash"), str)):
+        raise AnsibleFilterError("the pinned head must be {seq, hash, signature} as this filter returned it, got %r" % (
+            pinned,))
+    if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+        raise AnsibleFilterError("retention_days must be a number of days, got %r" % (retention_days,))
+    return seal.check_chain(str(chain_text), str(head_text), str(public_key), pinned, retention_days,
+                            datetime.datetime.now(datetime.timezone.utc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"seal_chain_check": seal_chain_check}
