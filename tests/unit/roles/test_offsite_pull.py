@@ -120,3 +120,30 @@ def test_a_source_name_that_is_not_a_plain_directory_name_is_refused(tmp_path):
         result = run(lab.libexec / "auditlog-offsite-pull", "--dest", lab.backup, "--source", spec)
         assert result.returncode == 2
         assert "--source must be NAME=SOURCE" in result.stderr
+
+
+def test_only_what_the_chain_sealed_is_copied(tmp_path):
+    lab = Lab(tmp_path)
+    lab.rotate("20261122-000000", b"first\n")
+    lab.seal()
+    lab.rotate("20261123-000000", b"planted after the sealing\n")
+    (lab.archive / ".hidden").mkdir()
+    (lab.archive / ".hidden" / "syslog.log-20261122-000000.gz").write_bytes(gzip.compress(b"not a client\n"))
+    result = lab.pull()
+    assert result.returncode == 0, result.stderr
+    assert lab.copy(CLIENT + "/syslog.log-20261122-000000.gz").exists()
+    assert not lab.copy(CLIENT + "/syslog.log-20261123-000000.gz").exists()
+    assert not lab.copy(".hidden").exists()
+    lab.seal()
+    assert lab.pull().returncode == 0
+    assert gzip.decompress(lab.copy(CLIENT + "/syslog.log-20261123-000000.gz").read_bytes()) == b"planted after the sealing\n"
+
+
+def test_a_sealed_file_gone_from_the_server_before_it_was_copied_fails_the_pull(tmp_path):
+    lab = Lab(tmp_path)
+    lab.rotate("20261122-000000", b"first\n")
+    lab.seal()
+    os.remove(lab.archive / CLIENT / "syslog.log-20261122-000000.gz")
+    result = lab.pull()
+    assert result.returncode == 1
+    assert "server1: could not copy its sealed rotations (rsync exit 23)" in result.stderr
