@@ -47,8 +47,9 @@ GENESIS = "0" * 64
 SIGNED_PREFIX = b"auditlog.fleet seal v1\n"
 ENTRY_FIELDS = ("seq", "event", "path", "size", "sha256", "sealed_at", "prev")
 # What logrotate leaves of a client's file (dateext, compress): <client>/syslog.log-<stamp>.gz.
-# A client's directory is never hidden: that also keeps "." and ".." (and .seal) out.
-ROTATED = re.compile(r"^(?!\.)[^/]+/syslog\.log-[0-9-]+\.gz\Z")
+# A client's directory is named by an address or a host name, and never hidden: that keeps
+# ".", "..", .seal and any character that could end a line in a list of names out.
+ROTATED = re.compile(r"^(?!\.)[A-Za-z0-9_.:-]+/syslog\.log-[0-9-]+\.gz\Z")
 EVENTS = ("sealed", "expired")
 DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
 # Retention removes a rotation in logrotate's daily run, up to a day after it is due.
@@ -88,7 +89,7 @@ def parse_chain(text):
             continue
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SealError("chain line %d is not JSON" % number)
         if not isinstance(entry, dict) or any(name not in entry for name in ENTRY_FIELDS + ("hash",)):
             raise SealError("chain line %d lacks one of %s" % (number, ", ".join(ENTRY_FIELDS + ("hash",))))
@@ -129,17 +130,10 @@ def format_entries(entries):
     return "".join(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n" for entry in entries)
 
 
-def chain_problems(entries, retention_days=None, now=None, judged_up_to=0):
-    """What breaks the chain: an entry changed, removed, inserted or moved, a time that goes
-    back (or, given ``now``, lies ahead), and an expiry of a file never sealed, expired twice,
-    or (given ``retention_days``) before retention could have removed it. Expiries up to entry
-    ``judged_up_to`` (a pinned head) were judged when it was pinned, under the retention of
-    the time, and are not judged again: a retention raised since does not condemn them."""
+def link_problems(entries):
+    """What breaks the links: an entry changed, removed, inserted or moved."""
     problems = []
     previous = GENESIS
-    previous_time = None
-    sealed = {}
-    expired = set()
     for index, entry in enumerate(entries):
         number, path = index + 1, entry["path"]
         if entry["seq"] != number:
@@ -149,24 +143,43 @@ def chain_problems(entries, retention_days=None, now=None, judged_up_to=0):
         if entry_hash(entry) != entry["hash"]:
             problems.append("entry %d (%s) was altered" % (number, path))
         previous = entry["hash"]
+    return problems
+
+
+def chain_problems(entries, retention_days=None, now=None, judged_up_to=0):
+    """What breaks the chain: its links, a time that goes back (or, given ``now``, lies
+    ahead), and an expiry of a file never sealed, expired twice, or (given ``retention_days``)
+    before retention could have removed it. Entries up to ``judged_up_to`` (a pinned head)
+    were judged when it was pinned, by the rules and the retention of the time, and only their
+    links are checked again: a retention raised since, or a chain older than these rules,
+    does not condemn them."""
+    problems = link_problems(entries)
+    latest = None
+    sealed = {}
+    expired = set()
+    for index, entry in enumerate(entries):
+        number, path = index + 1, entry["path"]
         when = _parse_time(entry["sealed_at"])
-        if previous_time is not None and when < previous_time:
+        earlier, latest = latest, max(when, latest or when)
+        first = sealed.setdefault(path, entry) if entry["event"] == "sealed" else None
+        if number <= judged_up_to:
+            if entry["event"] == "expired":
+                expired.add(path)
+            continue
+        if earlier is not None and when < earlier:
             problems.append("entry %d (%s) is dated before the entry before it" % (number, path))
-        if now is not None and when > now + FUTURE_SLACK:
+        elif now is not None and when > now + FUTURE_SLACK:
             problems.append("entry %d (%s) is dated %s, in the future" % (number, path, entry["sealed_at"]))
-        previous_time = max(when, previous_time or when)
         if entry["event"] == "sealed":
-            if path in sealed:
+            if first is not entry:
                 problems.append("entry %d seals %s a second time" % (number, path))
-            else:
-                sealed[path] = entry
             continue
         original = sealed.get(path)
         if original is None or (original["size"], original["sha256"]) != (entry["size"], entry["sha256"]):
             problems.append("entry %d expires %s, which the chain never sealed as such" % (number, path))
         elif path in expired:
             problems.append("entry %d expires %s a second time" % (number, path))
-        elif retention_days is not None and number > judged_up_to:
+        elif retention_days is not None:
             age = (when - _parse_time(original["sealed_at"])).total_seconds() / 86400
             if age < retention_days - RETENTION_SLACK_DAYS:
                 problems.append("entry %d expires %s %.1f days after it was sealed, before the retention of %d days: "
@@ -255,6 +268,15 @@ def pinned_problems(entries, pinned):
     return []
 
 
+def behind_problems(entries, head):
+    """A copy must hold a head verified on the server itself: one that lags behind it may miss
+    a file the server has since removed."""
+    if not head or head["seq"] <= len(entries):
+        return pinned_problems(entries, head)
+    return ["the copy has %d entries, fewer than the %d of the server's chain verified on the server: "
+            "it has not taken what the server sealed since" % (len(entries), head["seq"])]
+
+
 def successor_problems(kept, incoming):
     """Why a chain copied again from the server cannot replace the copy kept: it must be whole
     and hold every kept entry unchanged."""
@@ -329,7 +351,9 @@ def seal_archive(root, chain_path, head_path, key_path, retention_days, now, che
     else:
         key = load_private_key(key_pem)
     entries = _read_chain(chain_path)
-    broken = chain_problems(entries)
+    # Only broken links stop the sealer: what else a verifier reports is for it to judge, and
+    # a chain from before these rules must go on growing.
+    broken = link_problems(entries)
     if broken:
         raise SealError("the chain %s is broken, so it is left as it is: %s" % (chain_path, "; ".join(broken)))
     # A clock set back must not date an entry before the last one.
@@ -371,7 +395,7 @@ def parse_head(text):
         return {"seq": 0, "hash": GENESIS, "signature": ""}
     try:
         head = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SealError("the signed head is not JSON")
     if not (isinstance(head, dict) and _is_count(head.get("seq")) and isinstance(head.get("hash"), str)
             and isinstance(head.get("signature"), str)):
@@ -379,17 +403,19 @@ def parse_head(text):
     return head
 
 
-def check_chain(chain_text, head_text, public_key, pinned, retention_days, now):
+def check_chain(chain_text, head_text, public_key, pinned, retention_days, now, verified_elsewhere=None):
     """The verdict on a chain and signed head read from a host that is not trusted, given only
     what the verifier holds itself: the server's public key, the head it pinned before, the
-    retention and the time. ``head`` is the head to pin next, with its signature, or None."""
+    retention and the time. ``head`` is the head to pin next, with its signature, or None.
+    ``verified_elsewhere``, a head pinned for the same server by another verification (the
+    server's own, for a backup host's copy), must be held too: a copy may not lag behind it."""
     try:
         entries = parse_chain(chain_text)
         head = parse_head(head_text)
     except SealError as exc:
         return {"problems": [str(exc)], "head": None, "entries": 0}
     problems = (chain_problems(entries, retention_days, now, _pinned_seq(pinned)) + head_problems(public_key, entries, head)
-                + pinned_problems(entries, pinned))
+                + pinned_problems(entries, pinned) + behind_problems(entries, verified_elsewhere))
     return {"problems": problems, "head": None if problems else head, "entries": len(entries)}
 
 

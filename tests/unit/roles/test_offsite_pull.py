@@ -146,4 +146,39 @@ def test_a_sealed_file_gone_from_the_server_before_it_was_copied_fails_the_pull(
     os.remove(lab.archive / CLIENT / "syslog.log-20261122-000000.gz")
     result = lab.pull()
     assert result.returncode == 1
-    assert "server1: could not copy its sealed rotations (rsync exit 23)" in result.stderr
+    assert "server1: could not copy all its sealed rotations (rsync exit 23)" in result.stderr
+    assert "syslog.log-20261122-000000.gz was not copied: it is gone from the server" in result.stderr
+    # The chain is taken all the same, so that verify_offsite.yml names the file removed.
+    assert lab.copy(".seal/chain.jsonl").read_bytes() == (lab.state / "chain.jsonl").read_bytes()
+
+
+def test_a_sealed_file_replaced_before_it_was_copied_is_kept_as_evidence_and_fails_the_pull(tmp_path):
+    lab = Lab(tmp_path)
+    lab.rotate("20261122-000000", b"first\n")
+    lab.rotate("20261123-000000", b"second\n")
+    lab.seal()
+    lab.rotate("20261122-000000", b"rewritten before the copy\n")
+    os.remove(lab.archive / CLIENT / "syslog.log-20261123-000000.gz")
+    os.symlink("/etc/passwd", lab.archive / CLIENT / "syslog.log-20261123-000000.gz")
+    result = lab.pull()
+    assert result.returncode == 1
+    assert "syslog.log-20261122-000000.gz on the server is not the file sealed" in result.stderr
+    assert "syslog.log-20261123-000000.gz was not copied: it is gone from the server, or no regular file there" in result.stderr
+    assert not os.path.lexists(lab.copy(CLIENT + "/syslog.log-20261123-000000.gz"))
+    assert gzip.decompress(lab.copy(CLIENT + "/syslog.log-20261122-000000.gz").read_bytes()) == b"rewritten before the copy\n"
+
+
+def test_a_chain_too_deep_to_parse_fails_that_server_only(tmp_path):
+    lab = Lab(tmp_path)
+    lab.rotate("20261122-000000", b"first\n")
+    lab.seal()
+    other = tmp_path / "other"
+    (other / ".seal").mkdir(parents=True)
+    (other / ".seal" / "chain.jsonl").write_text("[" * 100000 + "\n")
+    (other / ".seal" / "head.json").write_text("{}\n")
+    result = run(lab.libexec / "auditlog-offsite-pull", "--dest", lab.backup,
+                 "--source", "bad=%s/" % other, "--source", "server1=%s/" % lab.archive)
+    assert result.returncode == 1
+    assert "auditlog-offsite-pull: bad: its chain was set aside, not taken: chain line 1 is not JSON" in result.stderr
+    assert result.stdout == "auditlog-offsite-pull: server1: copied\n"
+    assert "Traceback" not in result.stderr

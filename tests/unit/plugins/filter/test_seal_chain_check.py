@@ -21,7 +21,7 @@ def test_the_filter_checks_with_the_controllers_clock_and_retention():
 
 
 @pytest.mark.parametrize("pinned, retention, message", [
-    ({"seq": "3"}, 90, "the pinned head must be"), (None, "90", "retention_days must be a number of days"),
+    ({"seq": "3"}, 90, "the pinned head must be"), ({"seq": 3}, 90, "the pinned head must be"), (None, "90", "retention_days must be a number of days"),
     (None, 0, "retention_days must be a number of days")])
 def test_bad_arguments_are_refused(pinned, retention, message):
     with pytest.raises(AnsibleFilterError, match=message):

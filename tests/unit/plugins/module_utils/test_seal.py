@@ -385,3 +385,46 @@ def test_expiries_judged_when_a_head_was_pinned_are_not_judged_again_under_a_rai
     assert seal.check_chain(*signed(later, key), public_key, pinned, 90, now)["problems"] == [
         "entry 5 expires %s 31.0 days after it was sealed, before the retention of 90 days: a file removed early, hidden"
         % entries[1]["path"]]
+
+
+def test_a_chain_pinned_before_these_rules_keeps_verifying_and_the_sealer_extends_it(archive, state):
+    order = sorted(rotated(archive))
+    entries = seal.extend([], archive, order[:1], "2026-11-23T10:00:00Z")
+    entries += seal.extend(entries, archive, order[:2], "2026-11-23T09:00:00Z")
+    assert seal.chain_problems(entries) == ["entry 2 (%s) is dated before the entry before it" % entries[1]["path"]]
+    assert seal.chain_problems(entries, judged_up_to=2) == []
+    with open(state["chain_path"], "w") as handle:
+        handle.write(seal.format_entries(entries))
+    added = seal_now(archive, state)["added"]
+    assert [entry["path"] for entry in added] == order[2:]
+
+
+@pytest.mark.parametrize("client", ["10.0.0.5\nx", "10.0.0.5\rx", "a b", "caf\u00e9"])
+def test_a_client_directory_name_that_could_split_a_list_of_names_is_refused(client):
+    line = seal.format_entries([seal.make_entry(1, "sealed", client + "/syslog.log-1.gz", 1, "0" * 64, SEALED_AT,
+                                                seal.GENESIS)])
+    with pytest.raises(seal.SealError, match="is no rotation in a client's directory"):
+        seal.parse_chain(line)
+
+
+def test_a_chain_nested_too_deep_for_the_json_parser_is_reported_not_raised():
+    assert seal.check_chain("[" * 100000 + "\n", "{}", "", None, 90, NOW)["problems"] == ["chain line 1 is not JSON"]
+    with pytest.raises(seal.SealError, match="the signed head is not JSON"):
+        seal.parse_head("[" * 100000)
+
+
+def test_a_copy_behind_the_head_verified_on_the_server_is_reported(archive):
+    key = seal.new_private_key()
+    public_key = seal.public_key_pem(key).decode("ascii")
+    order = sorted(rotated(archive))
+    server = seal.extend([], archive, order, SEALED_AT)
+    server_head = seal.check_chain(*signed(server, key), public_key, None, 90, NOW)["head"]
+    copy = server[:2]
+    assert seal.check_chain(*signed(copy, key), public_key, None, 90, NOW, server_head)["problems"] == [
+        "the copy has 2 entries, fewer than the 3 of the server's chain verified on the server: "
+        "it has not taken what the server sealed since"]
+    assert seal.check_chain(*signed(server, key), public_key, None, 90, NOW, server_head)["problems"] == []
+    forked = server[:2] + seal.extend(server[:2], archive, [], SEALED_AT) + [
+        seal.make_entry(3, "expired", order[0], server[0]["size"], server[0]["sha256"], SEALED_AT, server[1]["hash"])]
+    assert "entry 3 differs from the one recorded before: the chain was rebuilt" in seal.check_chain(
+        *signed(forked, key), public_key, None, 90, NOW, server_head)["problems"]
