@@ -10,6 +10,7 @@ __metaclass__ = type
 import gzip
 import os
 import time
+import zlib
 
 
 def archive_files(root):
@@ -25,27 +26,35 @@ def _open(path):
     return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
 
 
-def find_strings(root, needles):
-    """Map each needle to the client directories (relative to root) whose files contain it."""
+def find_strings(root, needles, unreadable=None):
+    """Map each needle to the client directories (relative to root) whose files contain it.
+
+    A file that cannot be read to its end (a damaged rotation) is added to ``unreadable``
+    (relative to root) with what was read of it searched, so that one damaged file does not
+    hide every other one."""
     wanted = [(needle, needle.encode("utf-8")) for needle in needles]
     found = dict((needle, []) for needle in needles)
     if not wanted:
         return found
     for path in archive_files(root):
         client = os.path.relpath(os.path.dirname(path), root)
-        with _open(path) as handle:
-            for line in handle:
-                for needle, raw in wanted:
-                    if raw in line and client not in found[needle]:
-                        found[needle].append(client)
+        try:
+            with _open(path) as handle:
+                for line in handle:
+                    for needle, raw in wanted:
+                        if raw in line and client not in found[needle]:
+                            found[needle].append(client)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            if unreadable is not None:
+                unreadable.add("%s (%s)" % (os.path.relpath(path, root), exc))
     return found
 
 
-def wait_for_strings(root, needles, timeout, interval=1.0, clock=time.monotonic, sleep=time.sleep):
+def wait_for_strings(root, needles, timeout, interval=1.0, clock=time.monotonic, sleep=time.sleep, unreadable=None):
     """Search until every needle is found or ``timeout`` seconds have passed."""
     deadline = clock() + timeout
     while True:
-        found = find_strings(root, needles)
+        found = find_strings(root, needles, unreadable)
         if all(found.values()) or clock() >= deadline:
             return found
         sleep(interval)

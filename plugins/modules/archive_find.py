@@ -89,6 +89,13 @@ missing:
   returned: always
   type: list
   elements: str
+unreadable:
+  description:
+    - Files that could not be read to their end (a damaged compressed rotation), relative to
+      O(root), each with the error; what could be read of them was searched.
+  returned: without O(after)
+  type: list
+  elements: str
 positions:
   description:
     - Where each client's current file (C(<client>/syslog.log)) ended when the module finished,
@@ -130,7 +137,9 @@ def main():
     result = dict(changed=False)
     try:
         if after is None:
-            found = archive.wait_for_strings(root, strings, timeout)
+            unreadable = set()
+            found = archive.wait_for_strings(root, strings, timeout, unreadable=unreadable)
+            result["unreadable"] = sorted(unreadable)
         else:
             positions = _positions(module, after)
             result["first_seen"] = archive.watch_for_strings(root, strings, positions, timeout)

@@ -92,3 +92,15 @@ def test_watch_for_strings_reports_when_each_was_first_seen(tmp_path):
         str(tmp_path), ["canary-a", "canary-b"], positions, timeout=10,
         clock=iter(range(100)).__next__, now=lambda: next(wall), sleep=sleep)
     assert first_seen == {"canary-a": {"h": 100.5}, "canary-b": {"h": 100.5}}
+
+
+def test_a_damaged_rotation_is_named_and_the_other_files_still_searched(tmp_path):
+    client = tmp_path / "10.0.0.5"
+    client.mkdir()
+    damaged = bytearray(gzip.compress(b"first day, long enough to be damaged in the middle\n" * 20))
+    damaged[30] ^= 0xFF
+    (client / "syslog.log-20261120.gz").write_bytes(bytes(damaged))
+    (client / "syslog.log").write_bytes(b"today's needle\n")
+    unreadable = set()
+    assert archive.find_strings(str(tmp_path), ["needle"], unreadable) == {"needle": ["10.0.0.5"]}
+    assert [entry.split(" ")[0] for entry in unreadable] == ["10.0.0.5/syslog.log-20261120.gz"]
